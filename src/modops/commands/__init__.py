@@ -1,0 +1,1 @@
+"""CLI command modules. Each area owns one module and registers on the shared groups."""

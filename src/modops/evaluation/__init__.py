@@ -1,0 +1,1 @@
+"""Evaluation: metrics with bootstrap CIs, comparisons, robustness, reports."""
