@@ -56,7 +56,9 @@ def _root(
 ) -> None:
     global _DEBUG
     _DEBUG = debug
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,11 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"error: {exc.message}", err=True)
         return exc.exit_code
     except Exception as exc:  # click usage errors and anything unexpected
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return exc.exit_code
+        code = getattr(exc, "exit_code", None)
+        if hasattr(exc, "show") and isinstance(code, int):
+            exc.show()  # a usage error (typer vendors click, so match by shape, not class)
+            return code
         if debug:
             raise
         first = str(exc).splitlines()[0] if str(exc) else ""

@@ -92,9 +92,11 @@ class Moderator:
         from modops.detectors.loading import load_detector
 
         policy = policy if policy is not None else load_policy()
-        names = list(detectors) if detectors else [
-            n for n in policy.enabled_detectors() if _is_available_text_detector(n)
-        ]
+        names = (
+            list(detectors)
+            if detectors
+            else [n for n in policy.enabled_detectors() if _is_available_text_detector(n)]
+        )
         loaded = {}
         for name in names:
             spec = get_detector_spec(name)

@@ -29,7 +29,9 @@ class BundleMeta(BaseModel):
     family: str = Field(min_length=1, description="Model family: linear, minilm, recognizers+minilm, ...")
     labels: list[str] = Field(min_length=1)
     label_map: dict[str, Any]
-    normalizer_version: str | None = Field(description="Pattern-database version used in training; null if none")
+    normalizer_version: str | None = Field(
+        description="Pattern-database version used in training; null if none"
+    )
     thresholds: dict[str, Any]
     training_config: dict[str, Any]
     dataset_version: str | None = Field(description="Dataset version id the model was trained on")
@@ -43,7 +45,9 @@ def write_bundle(folder: Path, meta: BundleMeta) -> Path:
     missing = [f for f in meta.files if not (folder / f).exists()]
     if missing:
         raise ArtifactError(f"bundle {folder} lists files that do not exist: {', '.join(missing)}")
-    (folder / BUNDLE_FILE).write_text(json.dumps(meta.model_dump(), indent=2, sort_keys=True), encoding="utf-8")
+    (folder / BUNDLE_FILE).write_text(
+        json.dumps(meta.model_dump(), indent=2, sort_keys=True), encoding="utf-8"
+    )
     return folder
 
 
@@ -77,5 +81,7 @@ def default_bundle_path(detector: str) -> Path | None:
 def require_default_bundle(detector: str) -> Path:
     path = default_bundle_path(detector)
     if path is None:
-        raise NotFoundError(f"no shipped default model for detector {detector!r}; train one with `modops train {detector}`")
+        raise NotFoundError(
+            f"no shipped default model for detector {detector!r}; train one with `modops train {detector}`"
+        )
     return path

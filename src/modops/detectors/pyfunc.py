@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import mlflow.pyfunc
+from mlflow.pyfunc import PythonModel
 import pandas as pd
 
 from modops.core import Detector
@@ -27,7 +27,7 @@ def detector_from_bundle(folder: Path) -> Detector:
     return get_detector_spec(meta.detector).factory(Path(folder))
 
 
-class DetectorModel(mlflow.pyfunc.PythonModel):
+class DetectorModel(PythonModel):
     """Pyfunc model around a detector bundle (artifact key ``bundle``)."""
 
     detector: Detector
@@ -35,7 +35,9 @@ class DetectorModel(mlflow.pyfunc.PythonModel):
     def load_context(self, context: Any) -> None:
         self.detector = detector_from_bundle(Path(context.artifacts["bundle"]))
 
-    def predict(self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    def predict(
+        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
+    ) -> pd.DataFrame:
         column = "text" if "text" in model_input.columns else model_input.columns[0]
         items = model_input[column].tolist()
         findings = self.detector.analyze(items)

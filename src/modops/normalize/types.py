@@ -56,7 +56,9 @@ class NormalizedText:
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of ``normalized`` back to a span of ``original``."""
         if not 0 <= start <= end <= len(self.normalized):
-            raise ValueError(f"span [{start}, {end}) outside normalized text of length {len(self.normalized)}")
+            raise ValueError(
+                f"span [{start}, {end}) outside normalized text of length {len(self.normalized)}"
+            )
         return self.offset_map[start], self.offset_map[end]
 
     @property

@@ -95,9 +95,9 @@ class Policy(_Strict):
         """The most severe action any rule triggers for this (label, score)."""
         best: tuple[Action, Rule | None] = (Action.ALLOW, None)
         for rule in self.rules_for(detector):
-            if rule.matches(label) and score >= rule.threshold:
-                if ACTION_ORDER[rule.action] > ACTION_ORDER[best[0]]:
-                    best = (rule.action, rule)
+            fires = rule.matches(label) and score >= rule.threshold
+            if fires and ACTION_ORDER[rule.action] > ACTION_ORDER[best[0]]:
+                best = (rule.action, rule)
         return best
 
 
