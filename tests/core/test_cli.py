@@ -58,3 +58,18 @@ def test_console_script_errors_are_one_line() -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_command_exit_codes_are_kept() -> None:
+    import typer as _typer
+
+    from modops.cli import app as _app
+
+    @_app.command("exit-three", hidden=True)
+    def _exit_three() -> None:
+        raise _typer.Exit(3)
+
+    try:
+        assert main(["exit-three"]) == 3
+    finally:
+        _app.registered_commands = [c for c in _app.registered_commands if c.name != "exit-three"]
