@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,3 +41,25 @@ def require_dataset(relpath: str) -> Path:
     if not path.exists():
         pytest.skip(f"dataset file {relpath} not found under {DATA_DIR}")
     return path
+
+
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One MLflow SQLite database with all migrations applied (migrating takes seconds; copying does not)."""
+    from mlflow import MlflowClient
+
+    path = tmp_path_factory.mktemp("mlflow-template") / "mlflow.db"
+    uri = f"sqlite:///{path}"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    client.search_experiments(max_results=1)
+    client.search_registered_models(max_results=1)
+    return path
+
+
+@pytest.fixture
+def store(modops_home: Path, migrated_db: Path) -> Path:
+    """A fresh, already-migrated registry in this test's MODOPS_HOME."""
+    modops_home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated_db, modops_home / "mlflow.db")
+    reset_settings()
+    return modops_home

@@ -1,0 +1,921 @@
+"""The normalizer: three passes, each one compiled object, no loop over patterns.
+
+1. **characters**: one regex finds every character that may change (invisibles,
+   diacritics, fullwidth/math letters, homoglyphs, lone surrogates); pure ASCII text with
+   none of them skips the pass.
+2. **obfuscated tokens**: one regex finds tokens that look obfuscated (leetspeak/symbols,
+   separators inside words, censoring asterisks, stretched letters); each is decoded to a
+   skeleton and looked up in one dict of known words (hash lookups, cached per token).
+3. **algospeak, emoji and safe contexts**: one Aho-Corasick automaton over the whole
+   database (variants + safe-context phrases), with word-boundary checks.
+
+Each pass returns an offset map; the maps are composed so every normalized character
+points back into the original text, and every change becomes a ``Substitution``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+
+from modops.errors import DataError, InputError
+from modops.normalize.chars import CharTables, char_tables
+from modops.normalize.db import PatternDB, PatternEntry, extra_files_signature, load_db
+from modops.normalize.types import NormalizedText, Substitution
+
+# leetspeak → letter (primary reading), and the second reading of ambiguous symbols
+LEET: dict[str, str] = {
+    "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a",
+    "$": "s", "!": "i", "|": "l", "+": "t", "€": "e", "£": "e", "¢": "c", "(": "c", "¡": "i",
+}  # fmt: skip
+LEET_ALT: dict[str, str] = {"1": "l", "!": "l", "|": "i", "£": "l", "9": "q", "6": "b"}
+CENSOR_CHARS = frozenset("*#%")
+_BOUND = r"\w@$*#%+€£¢¡"
+_SEP_CLS = r"[ .\-_/\\|~:+,*]"
+# single characters split by separators: "k.i.l.l", "k-y-s", "k i l l", "f*u*c*k"
+SPACED_RE = re.compile(
+    rf"(?<![{_BOUND}])[a-z0-9@$](?:(?: ?[.\-_/\\|~:+,*] ?| )[a-z0-9@$!]){{2,}}(?![{_BOUND}])"
+)
+# Cheap scans (each pattern starts with a character set, so the regex engine skips
+# ahead in C): a leet/censor symbol or separator, and "X a X b X" for spaced letters.
+# Runs of three equal letters (stretching) come from the Aho-Corasick pass.
+_SYM_TRIGGER = re.compile(r"[0-9@$|*#%+€£¢¡!.\-_]+")
+_SPACED_TRIGGER = re.compile(rf"{_SEP_CLS}[a-z0-9@$]{_SEP_CLS}+[a-z0-9@$!]{_SEP_CLS}")
+_TOK_RUN = re.compile(r"[a-z0-9@$!|*#%+€£¢¡.\-_]*")
+_ASCII_SPECIAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TOKSET = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!|*#%+€£¢¡.-_")
+_ALNUMSYM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$*#%+€£¢¡!|")
+_SEP_SPLIT = re.compile(r"[.\-_]")
+_RUN2 = re.compile(r"(.)\1")
+_RUN3 = re.compile(r"(.)\1\1")
+_COLLAPSE = re.compile(r"(.)\1+")
+_MAX_TOKEN = 48
+_CACHE_MAX = 65536
+_SUFFIXES = ("ings", "ing", "ers", "er", "ed", "es", "s", "in", "z", "y")
+_TRIPLE: tuple[tuple[str, int], ...] = (("3", -1),)
+_KIND_ORDER = {
+    "invisible": 0, "diacritic": 1, "homoglyph": 2, "separator": 3, "censor": 4, "leet": 5, "stretch": 6,
+    "algospeak": 7, "emoji": 8, "safe_context": 9,
+}  # fmt: skip
+
+
+def _spellings(word: str) -> set[str]:
+    """Common letter swaps of a word: u→v, f→ph, ck→k/kk/kk, er→a (one or two at a time)."""
+    swaps = (("u", "v"), ("f", "ph"), ("ck", "k"), ("ck", "kk"), ("ck", "cc"), ("er", "a"), ("er", "ah"))
+    out: set[str] = set()
+    frontier = {word}
+    for _ in range(2):
+        nxt: set[str] = set()
+        for w in frontier:
+            for a, b in swaps:
+                if a in w:
+                    if a == "er" and not w.endswith(("er", "ers")):
+                        continue
+                    nxt.add(w.replace(a, b))
+        out |= nxt
+        frontier = nxt
+    out.discard(word)
+    return {w for w in out if len(w) >= 4}
+
+
+def _collapse(word: str) -> str:
+    return _COLLAPSE.sub(r"\1", word)
+
+
+def _wordish(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _is_emojiish(key: str) -> bool:
+    return any(ord(c) > 0x2000 and not c.isalnum() for c in key)
+
+
+def match_case(src: str, rep: str) -> str:
+    """Give ``rep`` the casing of ``src`` (ALL CAPS, Capitalised or lower)."""
+    letters = [c for c in src if c.isalpha()]
+    if not letters:
+        return rep
+    if len(letters) >= 2 and all(c.isupper() for c in letters):
+        return rep.upper()
+    if letters[0].isupper():
+        return rep[:1].upper() + rep[1:]
+    return rep
+
+
+def apply_edits(
+    text: str, edits: Sequence[tuple[int, int, str]]
+) -> tuple[str, list[int], list[tuple[int, int]]]:
+    """Apply sorted, non-overlapping ``(start, end, replacement)`` edits.
+
+    Returns the new text, its offset map into ``text`` (len(new)+1 entries, last =
+    len(text)) and the span each edit occupies in the new text. A deleted span belongs to
+    the next kept character, so the source spans of all characters partition ``text``.
+    """
+    out: list[str] = []
+    omap: list[int] = []
+    spans: list[tuple[int, int]] = []
+    prev = 0
+    pending: int | None = None
+    pos = 0
+    for start, end, rep in edits:
+        if start > prev:
+            out.append(text[prev:start])
+            if pending is not None:
+                omap.append(pending)
+                omap.extend(range(prev + 1, start))
+                pending = None
+            else:
+                omap.extend(range(prev, start))
+            pos += start - prev
+        r = len(rep)
+        if r == 0:
+            if pending is None:
+                pending = start
+        else:
+            span = end - start
+            first = start if pending is None else pending
+            pending = None
+            omap.append(first)
+            omap.extend(start + (j * span) // r for j in range(1, r))
+            out.append(rep)
+        spans.append((pos, pos + r))
+        pos += r
+        prev = end
+    if prev < len(text):
+        out.append(text[prev:])
+        if pending is not None:
+            omap.append(pending)
+            omap.extend(range(prev + 1, len(text)))
+        else:
+            omap.extend(range(prev, len(text)))
+    omap.append(len(text))
+    return "".join(out), omap, spans
+
+
+@dataclass
+class _Hit:
+    """A candidate change inside one pass, in that pass's input coordinates."""
+
+    start: int
+    end: int
+    replacement: str
+    kind: str
+    entry: PatternEntry | None
+    harmful: bool
+    out_span: tuple[int, int] = (0, 0)
+
+
+@dataclass
+class _State:
+    """Everything compiled from one database snapshot (swapped atomically by reload)."""
+
+    db: PatternDB
+    version: str
+    entries: list[PatternEntry]
+    vocab: dict[str, int]  # decoded word → entry index
+    strength: dict[str, int]  # 3 canonical/form, 2 variant, 0 word of a phrase
+    prefix2: frozenset[str]  # first two letters of every vocab word
+    collapsed: dict[str, str]  # collapsed skeleton → vocab word
+    by_length: dict[tuple[int, str], list[str]]  # (length, first letter) → words, most severe first
+    automaton: Any
+    chars: CharTables
+    joiners: frozenset[str]  # invisible/combining chars that do not end a word
+    cache: dict[str, tuple[str, str, int] | None] = field(default_factory=dict)
+    spellings: dict[str, str] = field(default_factory=dict)  # letter-swap key → word
+
+
+class Normalizer:
+    """Algospeak/obfuscation normalizer backed by a versioned pattern database.
+
+    ``extra`` are pattern files or folders that extend or override the shipped entries by
+    id (``settings.patterns_dir`` is passed here by ``get_normalizer()``). ``max_chars``
+    truncates longer texts (``truncated=True``); ``None`` keeps everything. Thread-safe:
+    ``reload()`` swaps one compiled snapshot.
+    """
+
+    def __init__(
+        self, extra: Sequence[Path | str] | Path | str | None = None, max_chars: int | None = None
+    ) -> None:
+        if extra is None:
+            self._extra: tuple[Path, ...] = ()
+        elif isinstance(extra, str | Path):
+            self._extra = (Path(extra),)
+        else:
+            self._extra = tuple(Path(p) for p in extra)
+        if max_chars is not None and max_chars < 1:
+            raise InputError("max_chars must be positive")
+        self.max_chars = max_chars
+        self._state = self._build()
+        #: the pattern database version (semver, ``+local.<hash>`` with user files)
+        self.version: str = self._state.version
+        self._signature = extra_files_signature(self._extra)
+
+    # ------------------------------------------------------------------ building
+    def _build(self) -> _State:
+        db = load_db(self._extra)
+        entries = list(db.entries)
+        chars = char_tables()
+        vocab: dict[str, int] = {}
+        rank: dict[str, tuple[int, int]] = {}
+
+        def add_word(word: str, idx: int, strength: int) -> None:
+            if not word.isascii() or not word.isalpha() or len(word) < 2:
+                return
+            key = (strength, entries[idx].severity)
+            if word not in vocab or key > rank[word]:
+                vocab[word] = idx
+                rank[word] = key
+
+        for idx, e in enumerate(entries):
+            canon = e.canonical.lower()
+            add_word(canon, idx, 3)
+            for f in e.forms:
+                add_word(f, idx, 3)
+            for v in e.variants:
+                if " " not in v:
+                    add_word(v, idx, 2)
+                else:  # words of phrases are decodable but carry no meaning of their own
+                    for w in v.split():
+                        if len(w) >= 3:
+                            add_word(w, idx, 0)
+        collapsed: dict[str, str] = {}
+        for w in sorted(vocab, key=lambda w: (-rank[w][0], -entries[vocab[w]].severity, len(w), w)):
+            c = _collapse(w)
+            if len(c) >= 2:
+                collapsed.setdefault(c, w)
+        by_length: dict[tuple[int, str], list[str]] = {}
+        for w in sorted(vocab, key=lambda w: (-entries[vocab[w]].severity, -rank[w][0], w)):
+            if rank[w][0] >= 2:
+                by_length.setdefault((len(w), w[0]), []).append(w)
+        joiners = {c for c, (rep, _) in chars.fixed.items() if rep == ""}
+        strength = {w: r[0] for w, r in rank.items()}
+        prefix2 = frozenset(w[:2] for w in vocab) | frozenset(c[:2] for c in collapsed)
+        state = _State(
+            db,
+            db.version,
+            entries,
+            vocab,
+            strength,
+            prefix2,
+            collapsed,
+            by_length,
+            None,
+            chars,
+            frozenset(joiners),
+        )
+        state.automaton = self._build_automaton(state)
+        return state
+
+    def _build_automaton(self, st: _State) -> Any:
+        automaton = ahocorasick.Automaton()
+        table: dict[str, list[tuple[str, int]]] = {}
+
+        def add(key: str, kind: str, idx: int) -> None:
+            pre = self._prenormalize(st, key)
+            for k in {key, pre}:
+                # a decoded key that is a plain known word would rewrite clean text
+                if not k.strip() or (k is pre and k != key and kind == "v" and st.strength.get(k, 0) >= 3):
+                    continue
+                lst = table.setdefault(k, [])
+                if (kind, idx) not in lst:
+                    lst.append((kind, idx))
+
+        for idx, e in enumerate(st.entries):
+            for v in e.variants:
+                add(v, "v", idx)
+            for s in e.safe_contexts:
+                add(s, "s", idx)
+        # letter-swap spellings of harmful words ("fvck", "phuck", "fuking"), as literal keys
+        for word, idx in st.vocab.items():
+            e = st.entries[idx]
+            if not e.harmful or e.severity < 2 or st.strength.get(word, 0) < 3 or len(word) < 4:
+                continue
+            for sp in _spellings(word):
+                if sp not in st.vocab and sp not in table:
+                    st.spellings[sp] = word
+                    table[sp] = [("w", idx)]
+        for key, payload in table.items():
+            left = _wordish(key[0])
+            right = _wordish(key[-1])
+            automaton.add_word(key, (len(key), left, right, tuple(payload)))
+        # runs of three equal letters mark stretched words for the token pass
+        for c in "abcdefghijklmnopqrstuvwxyz":
+            key = c * 3
+            if key in table:
+                raise DataError(f"pattern key {key!r} is reserved")
+            automaton.add_word(key, (3, False, False, _TRIPLE))
+        automaton.make_automaton()
+        return automaton
+
+    def _prenormalize(self, st: _State, key: str) -> str:
+        """A key as the first two passes would leave it (so literal keys still match)."""
+        t1, _, _ = self._char_pass(st, key)
+        low = t1.lower()
+        triples = [m.start() for m in _RUN3.finditer(low)]
+        hits = self._token_hits(st, low, low, triples)
+        if not hits:
+            return low
+        out, _, _ = apply_edits(low, [(h.start, h.end, h.replacement.lower()) for h in hits])
+        return out
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def db(self) -> PatternDB:
+        return self._state.db
+
+    @property
+    def entries(self) -> list[PatternEntry]:
+        return list(self._state.entries)
+
+    def reload(self) -> bool:
+        """Re-read the pattern files (shipped and extra); returns True if the version changed.
+
+        A broken file raises ``DataError`` and leaves the current snapshot in place.
+        """
+        old = self._state.version
+        self._state = self._build()
+        self.version = self._state.version
+        self._signature = extra_files_signature(self._extra)
+        return self._state.version != old
+
+    def reload_if_changed(self) -> bool:
+        """Reload only when an extra pattern file changed on disk (mtime/size)."""
+        if extra_files_signature(self._extra) != self._signature:
+            return self.reload()
+        return False
+
+    def normalize_batch(self, texts: Sequence[str]) -> list[NormalizedText]:
+        return [self.normalize(t) for t in texts]
+
+    def normalize(self, text: str) -> NormalizedText:
+        """Normalize one text. Never raises on any ``str`` (empty, huge, odd code points)."""
+        if not isinstance(text, str):
+            raise InputError(f"normalize expects str, got {type(text).__name__}")
+        st = self._state
+        notes: tuple[str, ...] = ()
+        truncated = False
+        if self.max_chars is not None and len(text) > self.max_chars:
+            text = text[: self.max_chars]
+            truncated = True
+            notes = (f"truncated to {self.max_chars} characters",)
+        result = self._once(st, text, truncated, notes)
+        # A replacement can meet its neighbours and form something new ("suicide$",
+        # "ass_ѕ"); re-run until nothing changes so normalize() is idempotent.
+        for _ in range(3):
+            if result.normalized == result.original:
+                break
+            again = self._once(st, result.normalized, False, ())
+            if again.normalized == result.normalized:
+                break
+            result = _compose(result, again)
+        return result
+
+    def _once(self, st: _State, text: str, truncated: bool, notes: tuple[str, ...]) -> NormalizedText:
+        # pass 1: characters
+        if _ASCII_SPECIAL.search(text) is None if text.isascii() else st.chars.special_set.isdisjoint(text):
+            t1, m1, c_hits = text, None, list[_Hit]()
+        else:
+            t1, m1, c_hits = self._char_pass(st, text)
+        low1 = t1.lower()
+        if len(low1) != len(t1):
+            low1 = "".join(c.lower() if len(c.lower()) == 1 else c for c in t1)
+        if c_hits:
+            self._flag_char_hits(st, low1, c_hits)
+        # one Aho-Corasick pass: phrase/emoji/safe keys plus stretch markers
+        ac = list(st.automaton.iter(low1))
+        triples = [end - 2 for end, v in ac if v[3] is _TRIPLE]
+        # pass 2: obfuscated tokens
+        t_hits = self._token_hits(st, low1, t1, triples)
+        if t_hits:
+            t2, m2, spans = apply_edits(t1, [(h.start, h.end, h.replacement) for h in t_hits])
+            for h, sp in zip(t_hits, spans, strict=True):
+                h.out_span = sp
+            low2 = t2.lower()
+            if len(low2) != len(t2):
+                low2 = "".join(c.lower() if len(c.lower()) == 1 else c for c in t2)
+            ac = list(st.automaton.iter(low2))
+        else:
+            t2, m2, low2 = t1, None, low1
+        # pass 3: algospeak / emoji / safe contexts
+        a_hits, safe_hits = self._phrase_hits(st, low2, t2, t_hits, ac) if ac else ([], [])
+        if a_hits:
+            t3, m3, spans = apply_edits(t2, [(h.start, h.end, h.replacement) for h in a_hits])
+            for h, sp in zip(a_hits, spans, strict=True):
+                h.out_span = sp
+        else:
+            t3, m3 = t2, None
+        if not (c_hits or t_hits or a_hits or safe_hits):
+            return NormalizedText(text, text, range(len(text) + 1), (), st.version, truncated, notes)
+
+        def to_orig1(i: int) -> int:  # pass-2 input coords → original
+            return m1[i] if m1 is not None else i
+
+        def to_orig2(i: int) -> int:  # pass-3 input coords → original
+            return to_orig1(m2[i] if m2 is not None else i)
+
+        subs: list[Substitution] = []
+        ver = st.version
+        for h in c_hits:
+            e_ = h.entry
+            subs.append(
+                Substitution(
+                    h.start,
+                    h.end,
+                    text[h.start : h.end],
+                    h.replacement,
+                    h.kind,
+                    e_.id if e_ is not None else f"char:{h.kind}",
+                    ver,
+                    e_.category if e_ is not None else None,
+                    h.harmful,
+                )
+            )
+        for h in t_hits:
+            s, e = to_orig1(h.start), to_orig1(h.end)
+            subs.append(self._sub(text, s, e, h, ver))
+        for h in a_hits + safe_hits:
+            s, e = to_orig2(h.start), to_orig2(h.end)
+            subs.append(self._sub(text, s, e, h, ver))
+        subs.sort(key=lambda x: (x.start, x.end, _KIND_ORDER.get(x.kind, 99)))
+        offset_map: Sequence[int]
+        if m1 is None and m2 is None and m3 is None:
+            offset_map = range(len(text) + 1)
+        else:
+            offset_map = m3 if m3 is not None else range(len(t3) + 1)
+            if m2 is not None:
+                offset_map = [m2[i] for i in offset_map]
+            if m1 is not None:
+                offset_map = [m1[i] for i in offset_map]
+            if isinstance(offset_map, range):
+                offset_map = list(offset_map)
+        return NormalizedText(text, t3, offset_map, tuple(subs), ver, truncated, notes)
+
+    @staticmethod
+    def _sub(text: str, s: int, e: int, h: _Hit, ver: str) -> Substitution:
+        e_ = h.entry
+        return Substitution(
+            s,
+            e,
+            text[s:e],
+            h.replacement,
+            h.kind,
+            e_.id if e_ is not None else None,
+            ver,
+            e_.category if e_ is not None else None,
+            h.harmful,
+        )
+
+    # ------------------------------------------------------------------ pass 1
+    def _char_pass(self, st: _State, text: str) -> tuple[str, list[int] | None, list[_Hit]]:
+        tables = st.chars
+        fixed = tables.fixed
+        homo = tables.homoglyphs
+        # positions of every special character: one C-level set intersection, then str.find
+        present = tables.special_set.intersection(text)
+        positions: list[int] = []
+        for ch in present:
+            i = text.find(ch)
+            while i != -1:
+                positions.append(i)
+                i = text.find(ch, i + 1)
+        positions.sort()
+        homo_ok: set[int] = set()
+        if not present.isdisjoint(homo):
+            # a look-alike is mapped only when its word qualifies (see _map_homoglyph_word)
+            joiners = st.joiners
+            n = len(text)
+            word_end = -1
+            word_ok = False
+            for p in positions:
+                if text[p] not in homo:
+                    continue
+                if p >= word_end:
+                    ws = p
+                    while ws > 0 and (
+                        text[ws - 1].isalnum() or text[ws - 1] == "_" or text[ws - 1] in joiners
+                    ):
+                        ws -= 1
+                    word_end = p + 1
+                    while word_end < n and (
+                        text[word_end].isalnum() or text[word_end] == "_" or text[word_end] in joiners
+                    ):
+                        word_end += 1
+                    word_ok = self._map_homoglyph_word(st, text[ws:word_end])
+                if word_ok:
+                    homo_ok.add(p)
+        edits: list[tuple[int, int, str]] = []
+        kinds: list[str] = []
+        for p in positions:
+            ch = text[p]
+            got = fixed.get(ch)
+            if got is not None:
+                rep, kind = got
+            elif ch in homo:
+                if p not in homo_ok:
+                    continue
+                rep, kind = homo[ch], "homoglyph"
+            else:  # lone surrogate
+                rep, kind = "\ufffd", "invisible"
+            edits.append((p, p + 1, rep))
+            kinds.append(kind)
+        if not edits:
+            return text, None, []
+        out, omap, spans = apply_edits(text, edits)
+        # one Substitution per run of adjacent same-kind changes
+        hits: list[_Hit] = []
+        for (s, e, rep), kind, span in zip(edits, kinds, spans, strict=True):
+            last = hits[-1] if hits else None
+            if last is not None and last.end == s and last.kind == kind:
+                last.end = e
+                last.replacement += rep
+                last.out_span = (last.out_span[0], span[1])
+            else:
+                hits.append(_Hit(s, e, rep, kind, None, False, span))
+        return out, omap, hits
+
+    def _flag_char_hits(self, st: _State, low: str, hits: list[_Hit]) -> None:
+        """A character change that spells out a harmful word ("fυck") is a harmful change."""
+        n = len(low)
+        for h in hits:
+            a, b = h.out_span
+            while a > 0 and low[a - 1].isalnum():
+                a -= 1
+            while b < n and low[b].isalnum():
+                b += 1
+            word = low[a:b]
+            idx = st.vocab.get(word)
+            if idx is not None and st.strength.get(word, 0) >= 2:
+                h.entry = st.entries[idx]
+                h.harmful = h.entry.harmful
+
+    def _map_homoglyph_word(self, st: _State, word: str) -> bool:
+        fixed = st.chars.fixed
+        homo = st.chars.homoglyphs
+        has_latin = has_other = False
+        mapped: list[str] = []
+        for c in word:
+            if c in homo:
+                mapped.append(homo[c])
+                continue
+            f = fixed.get(c)
+            rep = f[0] if f is not None else c
+            if rep.isascii() and rep.isalpha():
+                has_latin = True
+            elif c.isalpha():
+                has_other = True
+            mapped.append(rep)
+        if has_other:
+            return False
+        if has_latin:
+            return True
+        skel = "".join(mapped).lower()
+        if skel in st.vocab:
+            return True
+        dec = self._decode(st, skel)
+        return dec is not None
+
+    # ------------------------------------------------------------------ pass 2
+    def _token_hits(self, st: _State, low: str, cased: str, triples: Sequence[int] = ()) -> list[_Hit]:
+        n = len(low)
+        hits: list[_Hit] = []
+        covered: list[tuple[int, int]] = []
+        # spaced letters: "k i l l", "k.y.s"
+        for m in _SPACED_TRIGGER.finditer(" " + low + " "):
+            p = m.start()
+            if covered and p < covered[-1][1]:
+                continue
+            mm = SPACED_RE.match(low, p)
+            if mm is None:
+                continue
+            s, e = mm.span()
+            covered.append((s, e))
+            tok = low[s:e]
+            res = self._cached_decode(st, tok, True)
+            if res is None:
+                # "i k i l l": retry without up to two stray letters on either side
+                found = self._spaced_window(st, tok)
+                if found is None:
+                    continue
+                res, (ws, we) = found
+                s, e = s + ws, s + we
+            self._add_hit(st, hits, s, e, res, cased)
+        triggers: list[int] = []
+        for m in _SYM_TRIGGER.finditer(low):
+            p, q = m.span()
+            if q - p == 1 and low[p] in "!.-_|":
+                # sentence punctuation, unless it sits inside a word ("sh!t", "fu.ck")
+                if q >= n or low[q] not in _ALNUMSYM:
+                    continue
+                if low[p] != "!" and (p == 0 or low[p - 1] not in _ALNUMSYM):
+                    continue
+            triggers.append(p)
+        if triples:
+            triggers.extend(triples)
+            triggers.sort()
+        cov_starts = [c[0] for c in covered]
+        cov_ends = [c[1] for c in covered]
+        done = -1
+        rev = ""
+        for p in triggers:
+            if p < done or (covered and _overlaps(cov_starts, cov_ends, p, p + 1)):
+                continue
+            if not rev:
+                rev = low[::-1]
+            e = _TOK_RUN.match(low, p + 1).end()  # type: ignore[union-attr]
+            s = n - _TOK_RUN.match(rev, n - p).end()  # type: ignore[union-attr]
+            done = e
+            while s < e and low[s] in ".-_|":
+                s += 1
+            while e > s and low[e - 1] in ".-_!|":
+                e -= 1
+            if e - s < 2 or e - s > _MAX_TOKEN:
+                continue
+            # a token glued to a letter of another script is not ours to decode
+            if (s > 0 and low[s - 1].isalnum()) or (e < n and low[e].isalnum()):
+                continue
+            if covered and _overlaps(cov_starts, cov_ends, s, e):
+                continue
+            res = self._cached_decode(st, low[s:e], False)
+            if res is not None:
+                self._add_hit(st, hits, s, e, res, cased)
+        if len(hits) > 1:
+            hits.sort(key=lambda h: h.start)
+        return hits
+
+    @staticmethod
+    def _add_hit(st: _State, hits: list[_Hit], s: int, e: int, res: tuple[str, str, int], cased: str) -> None:
+        word, kind, idx = res
+        entry = st.entries[idx]
+        hits.append(_Hit(s, e, match_case(cased[s:e], word), kind, entry, entry.harmful))
+
+    def _cached_decode(self, st: _State, tok: str, spaced: bool) -> tuple[str, str, int] | None:
+        cache = st.cache
+        key = ("\x00" + tok) if spaced else tok
+        if key in cache:
+            return cache[key]
+        res = self._decode(st, tok, spaced=spaced)
+        if len(cache) >= _CACHE_MAX:
+            cache.clear()
+        cache[key] = res
+        return res
+
+    def _spaced_window(self, st: _State, tok: str) -> tuple[tuple[str, str, int], tuple[int, int]] | None:
+        pos = [i for i, c in enumerate(tok) if c.isalnum() or c in "@$!"]
+        n = len(pos)
+        for drop in range(1, 5):
+            for left in range(0, min(drop, 2) + 1):
+                right = drop - left
+                if right > 2 or n - drop < 3:
+                    continue
+                sub = tok[pos[left] : pos[n - 1 - right] + 1]
+                res = self._cached_decode(st, sub, True)
+                if res is not None:
+                    return res, (pos[left], pos[n - 1 - right] + 1)
+        return None
+
+    def _decode(self, st: _State, tok: str, spaced: bool = False) -> tuple[str, str, int] | None:
+        """Decode one lowercased token to a known word, with the obfuscation kind, or None."""
+        if spaced:
+            joined = "".join(c for c in tok if c.isalnum() or c in "@$!")
+            kind = "separator"
+        elif "." in tok or "-" in tok or "_" in tok:
+            pieces = [p for p in _SEP_SPLIT.split(tok) if p]
+            joined = "".join(pieces)
+            # "self-harm", "well-known", "e.g." are compounds/abbreviations, not split words
+            if all(p.isalpha() and len(p) >= 3 for p in pieces) and st.strength.get(joined, 0) < 3:
+                return None
+            if all(p in st.vocab or len(p) <= 1 or p.isdigit() for p in pieces) and not all(
+                len(p) == 1 for p in pieces
+            ):
+                return None
+            kind = "separator"
+        else:
+            joined = tok
+            kind = ""
+        if not any("a" <= c <= "z" for c in joined):
+            return None
+        if any(c in CENSOR_CHARS for c in joined):
+            word = self._uncensor(st, joined)
+            if word is None or word == tok:
+                return None
+            return word, kind or "censor", st.vocab[word]
+        has_leet = any(not ("a" <= c <= "z") for c in joined)
+        found = self._lookup(st, joined)
+        if found is None and has_leet:
+            # a symbol that is no leet letter for this word is a censor mark ("f@ck")
+            masked = "".join("*" if c in "@$!|+€£¢¡" else c for c in joined)
+            if masked != joined and sum("a" <= c <= "z" for c in masked) >= 3:
+                w = self._uncensor(st, masked)
+                if w is not None and w != tok:
+                    return w, kind or "censor", st.vocab[w]
+        if found is None or found[0] == tok:
+            return None
+        if not kind:
+            kind = "leet" if has_leet else "stretch"
+            if not has_leet and _RUN3.search(joined) is None:
+                return None
+        return found[0], kind, found[1]
+
+    def _skeletons(self, token: str) -> list[str]:
+        base: list[str] = []
+        amb: list[int] = []
+        for i, ch in enumerate(token):
+            if "a" <= ch <= "z":
+                base.append(ch)
+            elif ch in LEET:
+                base.append(LEET[ch])
+                if ch in LEET_ALT:
+                    amb.append(i)
+            elif ch in LEET_ALT:
+                base.append(LEET_ALT[ch])
+            else:
+                return []
+        out = ["".join(base)]
+        amb = amb[:4]
+        for r in range(1, len(amb) + 1):
+            for combo in itertools.combinations(amb, r):
+                alt = list(base)
+                for i in combo:
+                    alt[i] = LEET_ALT[token[i]]
+                out.append("".join(alt))
+        if "ph" in out[0]:
+            out.append(out[0].replace("ph", "f"))
+        return out
+
+    def _lookup(self, st: _State, token: str) -> tuple[str, int] | None:
+        # cheap reject first: most tokens (mentions, URLs, codes) start like no known word
+        skels = [
+            s for s in self._skeletons(token) if s[:2] in st.prefix2 or _collapse(s[:3])[:2] in st.prefix2
+        ]
+        if not skels:
+            return None
+        vocab = st.vocab
+        for s in skels:
+            if s in vocab:
+                return s, vocab[s]
+        for s in skels:
+            if _RUN2.search(s) is not None:
+                w = st.collapsed.get(_collapse(s))
+                if w is not None:
+                    return w, vocab[w]
+        # inflections of known words: "d1cks", "sh1tting", "k1llers"
+        for s in skels[:4]:
+            for suffix in _SUFFIXES:
+                if s.endswith(suffix) and len(s) - len(suffix) >= 3:
+                    stem = s[: -len(suffix)]
+                    if stem in vocab and st.strength.get(stem, 0) >= 2:
+                        return s, vocab[stem]
+                    if stem[-1:] == stem[-2:-1] and stem[:-1] in vocab and st.strength.get(stem[:-1], 0) >= 2:
+                        return s, vocab[stem[:-1]]
+        return None
+
+    def _uncensor(self, st: _State, token: str) -> str | None:
+        """Fill censor marks from the vocabulary ("f*ck" → "fuck"); most severe word wins."""
+        if token[0] in CENSOR_CHARS:
+            return None
+        head = token.rstrip("*#%")
+        if len(head) < len(token) and len(head) >= 3 and not any(c in CENSOR_CHARS for c in head):
+            return None  # "word*" is a footnote or emphasis, "f***" is censoring
+        slots: list[str | None] = []
+        known = 0
+        for ch in token:
+            if ch in CENSOR_CHARS:
+                slots.append(None)
+            elif "a" <= ch <= "z":
+                slots.append(ch)
+                known += 1
+            elif ch in LEET:
+                slots.append(LEET[ch] + LEET_ALT.get(ch, ""))
+                known += 1
+            else:
+                return None
+        first = slots[0] or ""
+        n = len(slots)
+        for f in first:
+            for w in st.by_length.get((n, f), ()):
+                if all(sl is None or w[i] in sl for i, sl in enumerate(slots)):
+                    return w
+        # one run of marks may hide more letters than it has ("f*k" → "fuck")
+        runs = [i for i, sl in enumerate(slots) if sl is None and (i == 0 or slots[i - 1] is not None)]
+        if known < 2 or len(runs) != 1:
+            return None
+        r0 = runs[0]
+        r1 = r0
+        while r1 < n and slots[r1] is None:
+            r1 += 1
+        prefix, suffix = slots[:r0], slots[r1:]
+        for extra in (1, 2, 3):
+            for f in first:
+                for w in st.by_length.get((n + extra, f), ()):
+                    if all(w[i] in sl for i, sl in enumerate(prefix) if sl is not None) and all(
+                        w[len(w) - len(suffix) + i] in sl for i, sl in enumerate(suffix) if sl is not None
+                    ):
+                        return w
+        return None
+
+    # ------------------------------------------------------------------ pass 3
+    def _phrase_hits(
+        self, st: _State, low: str, cased: str, t_hits: list[_Hit], ac: list[tuple[int, Any]]
+    ) -> tuple[list[_Hit], list[_Hit]]:
+        n = len(low)
+        safe: list[_Hit] = []
+        cands: list[tuple[int, int, int, PatternEntry, str]] = []
+        for end_idx, (klen, left, right, payload) in ac:
+            if payload is _TRIPLE:
+                continue
+            start = end_idx - klen + 1
+            end = end_idx + 1
+            if left and start > 0 and _wordish(low[start - 1]):
+                continue
+            if right and end < n and _wordish(low[end]):
+                continue
+            for kind, idx in payload:
+                e = st.entries[idx]
+                if kind == "s":
+                    safe.append(_Hit(start, end, cased[start:end], "safe_context", e, False))
+                elif kind == "w":
+                    cands.append((start, end, -1, e, low[start:end]))
+                else:
+                    cands.append((start, end, idx, e, low[start:end]))
+        if not cands and not safe:
+            return [], []
+        # safe contexts first: keep the longest non-overlapping ones
+        safe.sort(key=lambda h: (h.start, -(h.end - h.start)))
+        kept_safe: list[_Hit] = []
+        for h in safe:
+            if kept_safe and h.start < kept_safe[-1].end:
+                continue
+            kept_safe.append(h)
+
+        safe_starts = [h.start for h in kept_safe]
+        safe_ends = [h.end for h in kept_safe]
+
+        def in_safe(s: int, e: int) -> bool:
+            return _overlaps(safe_starts, safe_ends, s, e)
+
+        if kept_safe and t_hits:
+            for th in t_hits:
+                if th.harmful and in_safe(*th.out_span):
+                    th.harmful = False
+        cands.sort(key=lambda c: (c[0], -(c[1] - c[0]), -c[3].severity))
+        hits: list[_Hit] = []
+        last_end = -1
+        for start, end, flag, e, key in cands:
+            if start < last_end or in_safe(start, end):
+                continue
+            rep = e.canonical
+            if flag == -1:
+                kind = "leet"
+                rep = match_case(cased[start:end], st.spellings[key])
+            elif _is_emojiish(key):
+                kind = "emoji"
+                if _wordish(rep[:1]) and start > 0 and _wordish(cased[start - 1]):
+                    rep = " " + rep
+                if _wordish(rep[-1:]) and end < n and _wordish(cased[end]):
+                    rep = rep + " "
+            else:
+                kind = "algospeak"
+                rep = match_case(cased[start:end], rep)
+            if rep == cased[start:end]:
+                continue
+            hits.append(_Hit(start, end, rep, kind, e, e.harmful))
+            last_end = end
+        return hits, kept_safe
+
+
+def _overlaps(starts: list[int], ends: list[int], s: int, e: int) -> bool:
+    """Does [s, e) overlap one of the sorted, non-overlapping spans (starts[i], ends[i])?"""
+    j = bisect.bisect_left(starts, e) - 1
+    return j >= 0 and ends[j] > s
+
+
+def _compose(first: NormalizedText, second: NormalizedText) -> NormalizedText:
+    """``second`` normalized ``first.normalized``; express it against ``first.original``."""
+    m1 = first.offset_map
+    text = first.original
+    offset_map = [m1[i] for i in second.offset_map]
+    subs = list(first.substitutions)
+    seen = {(x.start, x.end, x.kind, x.pattern_id) for x in subs}
+    for x in second.substitutions:
+        s, e = m1[x.start], m1[x.end]
+        key = (s, e, x.kind, x.pattern_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        subs.append(
+            Substitution(
+                s, e, text[s:e], x.replacement, x.kind, x.pattern_id, x.db_version, x.category, x.harmful
+            )
+        )
+    subs.sort(key=lambda x: (x.start, x.end, _KIND_ORDER.get(x.kind, 99)))
+    return NormalizedText(
+        text, second.normalized, offset_map, tuple(subs), first.db_version, first.truncated, first.notes
+    )
