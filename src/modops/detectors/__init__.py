@@ -18,4 +18,4 @@ def register_builtin_detectors() -> None:
 
 
 # Each module exposes ``register()``; keep this list the single place that names them.
-_BUILTIN_MODULES: list[str] = ["pii"]
+_BUILTIN_MODULES: list[str] = ["pii", "toxicity"]
