@@ -2,6 +2,7 @@
 
     python benchmarks/normalizer.py            # 100k mixed texts, naive baseline on 2,000 of them
     python benchmarks/normalizer.py --quick    # small smoke run
+    python benchmarks/normalizer.py --cpu 0    # pinned to one core (like ``taskset -c 0``)
 
 Texts: real tweets (Davidson), SMS (UCI) and blog sentences/posts from the shared datasets
 (synthetic sentences when those are absent), a fifth of them obfuscated with
@@ -167,7 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--texts", type=int, default=None)
     ap.add_argument("--naive-texts", type=int, default=None)
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--cpu", type=int, default=None, help="pin the process to this core (Linux)")
     args = ap.parse_args(argv)
+    if args.cpu is not None and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {args.cpu})
     n = args.texts or (5_000 if args.quick else 100_000)
     n_naive = args.naive_texts or (200 if args.quick else 2_000)
     sizes = [131_072, 262_144] if args.quick else [131_072, 262_144, 524_288, 1_048_576]
@@ -223,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "load_avg_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
             "single_process": True,
+            "affinity": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         },
         "corpus": {
             **corpus,

@@ -16,7 +16,9 @@ points back into the original text, and every change becomes a ``Substitution``.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -48,6 +50,14 @@ SPACED_RE = re.compile(
 # Runs of three equal letters (stretching) come from the Aho-Corasick pass.
 _SYM_TRIGGER = re.compile(r"[0-9@$|*#%+€£¢¡!.\-_]+")
 _SPACED_TRIGGER = re.compile(rf"{_SEP_CLS}[a-z0-9@$]{_SEP_CLS}+[a-z0-9@$!]{_SEP_CLS}")
+# The same triggers, filtered in C: a trigger run of 2+ symbols, a leet/censor symbol, "!"
+# before a letter, or one of ".-_|" between letters (sentence punctuation is no trigger).
+# A match then runs to the end of its token, so each token is found once.
+_TOKEN_FAST = re.compile(
+    r"[0-9@$|*#%+€£¢¡!.\-_]"  # a leading character class lets the regex engine skip ahead in C
+    r"(?:(?<=[0-9@$*#%+€£¢¡])|(?=[0-9@$|*#%+€£¢¡!.\-_])|(?<=[a-z][.\-_|])(?=[a-z])|(?<=!)(?=[a-z]))"
+    r"[a-z0-9@$!|*#%+€£¢¡.\-_]*"
+)
 _TOK_RUN = re.compile(r"[a-z0-9@$!|*#%+€£¢¡.\-_]*")
 _ASCII_SPECIAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TOKSET = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!|*#%+€£¢¡.-_")
@@ -57,13 +67,107 @@ _RUN2 = re.compile(r"(.)\1")
 _RUN3 = re.compile(r"(.)\1\1")
 _COLLAPSE = re.compile(r"(.)\1+")
 _MAX_TOKEN = 48
-_CACHE_MAX = 65536
+# decoded-token cache: ~100 bytes an entry; when full the older half goes (a working set a
+# little over the size would otherwise be cleared over and over)
+_CACHE_MAX = 1 << 17
 _SUFFIXES = ("ings", "ing", "ers", "er", "ed", "es", "s", "in", "z", "y")
 _TRIPLE: tuple[tuple[str, int], ...] = (("3", -1),)
+# Precompiled helpers for the token decoder: C-level scans instead of per-character loops.
+_HAS_AZ = re.compile(r"[a-z]")
+_NON_AZ = re.compile(r"[^a-z]")
+_HAS_CENSOR = re.compile(r"[*#%]")
+_MASK_TABLE = str.maketrans(dict.fromkeys("@$!|+€£¢¡", "*"))
+# spaced tokens are ASCII: keep [a-z0-9@$!], drop the separators
+_SPACED_DROP = str.maketrans(dict.fromkeys(" .-_/\\|~:+,*"))
+_SPACED_KEEP_ONLY = re.compile(r"[a-z0-9@$!]*")
+_SKEL_TABLE = str.maketrans({**{k: v for k, v in LEET_ALT.items() if k not in LEET}, **LEET})
+_SKEL_BAD = re.compile("[^a-z" + "".join(re.escape(c) for c in sorted(set(LEET) | set(LEET_ALT))) + "]")
+_SKEL_AMB = re.compile("[" + "".join(re.escape(c) for c in sorted(set(LEET) & set(LEET_ALT))) + "]")
 _KIND_ORDER = {
     "invisible": 0, "diacritic": 1, "homoglyph": 2, "separator": 3, "censor": 4, "leet": 5, "stretch": 6,
     "algospeak": 7, "emoji": 8, "safe_context": 9,
 }  # fmt: skip
+
+
+def _slot_setters(cls: type, names: tuple[str, ...]) -> list[Any] | None:
+    """Slot setters of a frozen, slotted dataclass with exactly these fields, else None."""
+    fields = tuple(f.name for f in dataclasses.fields(cls))
+    if fields != names or getattr(cls, "__slots__", None) != names or hasattr(cls, "__post_init__"):
+        return None
+    return [cls.__dict__[name].__set__ for name in names]
+
+
+def _nt_ctor() -> Any:
+    """``NormalizedText(...)`` without the frozen ``__init__`` (seven ``object.__setattr__``
+    calls cost as much as a whole clean text); the object is the same."""
+    setters = _slot_setters(
+        NormalizedText,
+        ("original", "normalized", "offset_map", "substitutions", "db_version", "truncated", "notes"),
+    )
+    if setters is None:
+        return NormalizedText
+    s0, s1, s2, s3, s4, s5, s6 = setters
+    new = object.__new__
+    cls = NormalizedText
+
+    def make(
+        a: str, b: str, c: Sequence[int], d: tuple[Substitution, ...], e: str, f: bool, g: tuple[str, ...]
+    ) -> NormalizedText:
+        obj = new(cls)
+        s0(obj, a)
+        s1(obj, b)
+        s2(obj, c)
+        s3(obj, d)
+        s4(obj, e)
+        s5(obj, f)
+        s6(obj, g)
+        return obj
+
+    return make
+
+
+def _sub_ctor() -> Any:
+    """``Substitution(...)`` (all nine fields, positional) without the frozen ``__init__``."""
+    setters = _slot_setters(
+        Substitution,
+        (
+            "start",
+            "end",
+            "original",
+            "replacement",
+            "kind",
+            "pattern_id",
+            "db_version",
+            "category",
+            "harmful",
+        ),
+    )
+    if setters is None:
+        return Substitution
+    s0, s1, s2, s3, s4, s5, s6, s7, s8 = setters
+    new = object.__new__
+    cls = Substitution
+
+    def make(
+        a: int, b: int, c: str, d: str, e: str, f: str | None, g: str, h: str | None, i: bool
+    ) -> Substitution:
+        obj = new(cls)
+        s0(obj, a)
+        s1(obj, b)
+        s2(obj, c)
+        s3(obj, d)
+        s4(obj, e)
+        s5(obj, f)
+        s6(obj, g)
+        s7(obj, h)
+        s8(obj, i)
+        return obj
+
+    return make
+
+
+_new_nt = _nt_ctor()
+_new_sub = _sub_ctor()
 
 
 def _spellings(word: str) -> set[str]:
@@ -85,8 +189,12 @@ def _spellings(word: str) -> set[str]:
     return {w for w in out if len(w) >= 4}
 
 
+_GROUP1 = operator.itemgetter(1)
+
+
 def _collapse(word: str) -> str:
-    return _COLLAPSE.sub(r"\1", word)
+    # a C callable instead of the "\1" template (which re expands in Python per match)
+    return _COLLAPSE.sub(_GROUP1, word)
 
 
 def _wordish(ch: str) -> bool:
@@ -109,6 +217,10 @@ def match_case(src: str, rep: str) -> str:
     return rep
 
 
+def _one_for_one(edits: Sequence[tuple[int, int, str]]) -> bool:
+    return all(e - s == 1 and len(r) == 1 for s, e, r in edits)
+
+
 def apply_edits(
     text: str, edits: Sequence[tuple[int, int, str]]
 ) -> tuple[str, list[int], list[tuple[int, int]]]:
@@ -118,6 +230,12 @@ def apply_edits(
     len(text)) and the span each edit occupies in the new text. A deleted span belongs to
     the next kept character, so the source spans of all characters partition ``text``.
     """
+    if _one_for_one(edits):
+        # one character for one character: the map is the identity
+        chars = list(text)
+        for at, _, char in edits:
+            chars[at] = char
+        return "".join(chars), list(range(len(text) + 1)), [(a, b) for a, b, _ in edits]
     out: list[str] = []
     omap: list[int] = []
     spans: list[tuple[int, int]] = []
@@ -159,7 +277,7 @@ def apply_edits(
     return "".join(out), omap, spans
 
 
-@dataclass
+@dataclass(slots=True)
 class _Hit:
     """A candidate change inside one pass, in that pass's input coordinates."""
 
@@ -189,6 +307,7 @@ class _State:
     joiners: frozenset[str]  # invisible/combining chars that do not end a word
     cache: dict[str, tuple[str, str, int] | None] = field(default_factory=dict)
     spellings: dict[str, str] = field(default_factory=dict)  # letter-swap key → word
+    window_cache: dict[str, Any] = field(default_factory=dict)  # spaced token → _spaced_window
 
 
 class Normalizer:
@@ -367,21 +486,32 @@ class Normalizer:
             truncated = True
             notes = (f"truncated to {self.max_chars} characters",)
         result = self._once(st, text, truncated, notes)
+        assert result is not None
         # A replacement can meet its neighbours and form something new ("suicide$",
         # "ass_ѕ"); re-run until nothing changes so normalize() is idempotent.
         for _ in range(3):
             if result.normalized == result.original:
                 break
-            again = self._once(st, result.normalized, False, ())
-            if again.normalized == result.normalized:
+            # the re-run almost never changes anything: it then stops before building a result
+            again = self._once(st, result.normalized, False, (), same_as=result.normalized)
+            if again is None or again.normalized == result.normalized:
                 break
             result = _compose(result, again)
         return result
 
-    def _once(self, st: _State, text: str, truncated: bool, notes: tuple[str, ...]) -> NormalizedText:
+    def _once(
+        self, st: _State, text: str, truncated: bool, notes: tuple[str, ...], same_as: str | None = None
+    ) -> NormalizedText | None:
+        """One run of the three passes; None when the output text equals ``same_as``."""
         # pass 1: characters
-        if _ASCII_SPECIAL.search(text) is None if text.isascii() else st.chars.special_set.isdisjoint(text):
-            t1, m1, c_hits = text, None, list[_Hit]()
+        c_hits: list[_Hit]
+        # printable ASCII (the usual case) has no special character: one C scan decides
+        if (
+            (text.isprintable() or _ASCII_SPECIAL.search(text) is None)
+            if text.isascii()
+            else st.chars.special_set.isdisjoint(text)
+        ):
+            t1, m1, c_hits = text, None, []
         else:
             t1, m1, c_hits = self._char_pass(st, text)
         low1 = t1.lower()
@@ -412,8 +542,10 @@ class Normalizer:
                 h.out_span = sp
         else:
             t3, m3 = t2, None
+        if same_as is not None and t3 == same_as:
+            return None
         if not (c_hits or t_hits or a_hits or safe_hits):
-            return NormalizedText(text, text, range(len(text) + 1), (), st.version, truncated, notes)
+            return _new_nt(text, text, range(len(text) + 1), (), st.version, truncated, notes)
 
         def to_orig1(i: int) -> int:  # pass-2 input coords → original
             return m1[i] if m1 is not None else i
@@ -426,7 +558,7 @@ class Normalizer:
         for h in c_hits:
             e_ = h.entry
             subs.append(
-                Substitution(
+                _new_sub(
                     h.start,
                     h.end,
                     text[h.start : h.end],
@@ -449,19 +581,20 @@ class Normalizer:
         if m1 is None and m2 is None and m3 is None:
             offset_map = range(len(text) + 1)
         else:
+            # compose the pass maps (each is a fresh list; a missing one is the identity)
             offset_map = m3 if m3 is not None else range(len(t3) + 1)
             if m2 is not None:
-                offset_map = [m2[i] for i in offset_map]
+                offset_map = m2 if m3 is None else list(map(m2.__getitem__, offset_map))
             if m1 is not None:
-                offset_map = [m1[i] for i in offset_map]
+                offset_map = list(map(m1.__getitem__, offset_map))
             if isinstance(offset_map, range):
                 offset_map = list(offset_map)
-        return NormalizedText(text, t3, offset_map, tuple(subs), ver, truncated, notes)
+        return _new_nt(text, t3, offset_map, tuple(subs), ver, truncated, notes)
 
     @staticmethod
     def _sub(text: str, s: int, e: int, h: _Hit, ver: str) -> Substitution:
         e_ = h.entry
-        return Substitution(
+        return _new_sub(
             s,
             e,
             text[s:e],
@@ -583,7 +716,10 @@ class Normalizer:
         return dec is not None
 
     # ------------------------------------------------------------------ pass 2
-    def _token_hits(self, st: _State, low: str, cased: str, triples: Sequence[int] = ()) -> list[_Hit]:
+    def _token_hits(
+        self, st: _State, low: str, cased: str, triples: Sequence[int] = (), fast: bool = True
+    ) -> list[_Hit]:
+        """Pass 2 hits. ``fast=False`` forces the generic trigger loop (tests compare both)."""
         n = len(low)
         hits: list[_Hit] = []
         covered: list[tuple[int, int]] = []
@@ -607,6 +743,10 @@ class Normalizer:
                 res, (ws, we) = found
                 s, e = s + ws, s + we
             self._add_hit(st, hits, s, e, res, cased)
+        if fast:
+            done_hits = self._token_hits_fast(st, low, cased, hits, triples, covered)
+            if done_hits is not None:
+                return done_hits
         triggers: list[int] = []
         for m in _SYM_TRIGGER.finditer(low):
             p, q = m.span()
@@ -650,6 +790,78 @@ class Normalizer:
             hits.sort(key=lambda h: h.start)
         return hits
 
+    def _token_hits_fast(
+        self,
+        st: _State,
+        low: str,
+        cased: str,
+        hits: list[_Hit],
+        triples: Sequence[int],
+        covered: list[tuple[int, int]],
+    ) -> list[_Hit] | None:
+        """The trigger loop of ``_token_hits`` without visiting each trigger.
+
+        The loop decodes each token (maximal run of token characters) that holds a
+        trigger, once. Each match of ``_TOKEN_FAST`` starts at the first symbol trigger of
+        a token and ends where the token ends; stretch markers add their tokens. So the
+        tokens, and the hits, are identical. Spaced-letter spans (``covered``): a token
+        whose trimmed span overlaps one is skipped either way; a token that only touches
+        one with its trimmed-off edge depends on which triggers it holds, and then this
+        returns None so the caller runs the trigger loop.
+        """
+        runs: list[tuple[int, int]] = [m.span() for m in _TOKEN_FAST.finditer(low)]
+        if not runs and not triples:
+            return hits
+        if covered:
+            hits = list(hits)  # the caller keeps its list if we give up
+            cov_starts = [c[0] for c in covered]
+            cov_ends = [c[1] for c in covered]
+        n = len(low)
+        rev = low[::-1]
+        cache = st.cache
+        if triples:
+            seen: dict[int, int] = {}
+            for p, e in runs:
+                seen[n - _TOK_RUN.match(rev, n - p).end()] = e  # type: ignore[union-attr]
+            last_end = -1
+            for p in triples:  # ascending; "oooo" gives several markers in one token
+                if p < last_end:
+                    continue
+                s0 = n - _TOK_RUN.match(rev, n - p).end()  # type: ignore[union-attr]
+                if s0 not in seen:
+                    seen[s0] = _TOK_RUN.match(low, p + 1).end()  # type: ignore[union-attr]
+                last_end = seen[s0]
+            runs = sorted(seen.items())
+        else:
+            # most tokens start at their trigger ("@user", "#tag", "2day"): no backward scan
+            runs = [
+                (n - _TOK_RUN.match(rev, n - p).end(), e)  # type: ignore[union-attr]
+                if p and low[p - 1] in _TOKSET
+                else (p, e)
+                for p, e in runs
+            ]
+        for s, e in runs:
+            run_s, run_e = s, e
+            while s < e and low[s] in ".-_|":
+                s += 1
+            while e > s and low[e - 1] in ".-_!|":
+                e -= 1
+            if e - s < 2 or e - s > _MAX_TOKEN:
+                continue
+            if (s > 0 and low[s - 1].isalnum()) or (e < n and low[e].isalnum()):
+                continue
+            if covered and _overlaps(cov_starts, cov_ends, run_s, run_e):
+                if _overlaps(cov_starts, cov_ends, s, e):
+                    continue
+                return None
+            tok = low[s:e]
+            res = cache[tok] if tok in cache else self._cached_decode(st, tok, False)
+            if res is not None:
+                self._add_hit(st, hits, s, e, res, cased)
+        if covered and len(hits) > 1:
+            hits.sort(key=lambda h: h.start)
+        return hits
+
     @staticmethod
     def _add_hit(st: _State, hits: list[_Hit], s: int, e: int, res: tuple[str, str, int], cased: str) -> None:
         word, kind, idx = res
@@ -663,11 +875,23 @@ class Normalizer:
             return cache[key]
         res = self._decode(st, tok, spaced=spaced)
         if len(cache) >= _CACHE_MAX:
-            cache.clear()
+            _evict_half(cache)
         cache[key] = res
         return res
 
     def _spaced_window(self, st: _State, tok: str) -> tuple[tuple[str, str, int], tuple[int, int]] | None:
+        cache = st.window_cache
+        if tok in cache:
+            return cache[tok]
+        found = self._spaced_window_uncached(st, tok)
+        if len(cache) >= _CACHE_MAX:
+            _evict_half(cache)
+        cache[tok] = found
+        return found
+
+    def _spaced_window_uncached(
+        self, st: _State, tok: str
+    ) -> tuple[tuple[str, str, int], tuple[int, int]] | None:
         pos = [i for i, c in enumerate(tok) if c.isalnum() or c in "@$!"]
         n = len(pos)
         for drop in range(1, 5):
@@ -684,7 +908,9 @@ class Normalizer:
     def _decode(self, st: _State, tok: str, spaced: bool = False) -> tuple[str, str, int] | None:
         """Decode one lowercased token to a known word, with the obfuscation kind, or None."""
         if spaced:
-            joined = "".join(c for c in tok if c.isalnum() or c in "@$!")
+            joined = tok.translate(_SPACED_DROP)
+            if _SPACED_KEEP_ONLY.fullmatch(joined) is None:  # not from SPACED_RE: the generic rule
+                joined = "".join(c for c in tok if c.isalnum() or c in "@$!")
             kind = "separator"
         elif "." in tok or "-" in tok or "_" in tok:
             pieces = [p for p in _SEP_SPLIT.split(tok) if p]
@@ -700,19 +926,19 @@ class Normalizer:
         else:
             joined = tok
             kind = ""
-        if not any("a" <= c <= "z" for c in joined):
+        if _HAS_AZ.search(joined) is None:
             return None
-        if any(c in CENSOR_CHARS for c in joined):
+        if _HAS_CENSOR.search(joined) is not None:
             word = self._uncensor(st, joined)
             if word is None or word == tok:
                 return None
             return word, kind or "censor", st.vocab[word]
-        has_leet = any(not ("a" <= c <= "z") for c in joined)
+        has_leet = _NON_AZ.search(joined) is not None
         found = self._lookup(st, joined)
         if found is None and has_leet:
             # a symbol that is no leet letter for this word is a censor mark ("f@ck")
-            masked = "".join("*" if c in "@$!|+€£¢¡" else c for c in joined)
-            if masked != joined and sum("a" <= c <= "z" for c in masked) >= 3:
+            masked = joined.translate(_MASK_TABLE)
+            if masked != joined and len(_NON_AZ.sub("", masked)) >= 3:
                 w = self._uncensor(st, masked)
                 if w is not None and w != tok:
                     return w, kind or "censor", st.vocab[w]
@@ -724,36 +950,35 @@ class Normalizer:
                 return None
         return found[0], kind, found[1]
 
-    def _skeletons(self, token: str) -> list[str]:
-        base: list[str] = []
-        amb: list[int] = []
-        for i, ch in enumerate(token):
-            if "a" <= ch <= "z":
-                base.append(ch)
-            elif ch in LEET:
-                base.append(LEET[ch])
-                if ch in LEET_ALT:
-                    amb.append(i)
-            elif ch in LEET_ALT:
-                base.append(LEET_ALT[ch])
-            else:
-                return []
-        out = ["".join(base)]
-        amb = amb[:4]
-        for r in range(1, len(amb) + 1):
-            for combo in itertools.combinations(amb, r):
-                alt = list(base)
-                for i in combo:
-                    alt[i] = LEET_ALT[token[i]]
-                out.append("".join(alt))
-        if "ph" in out[0]:
+    @staticmethod
+    def _skeletons(token: str) -> list[str]:
+        # every symbol maps to exactly one letter, so positions line up with ``token``
+        if _SKEL_BAD.search(token) is not None:
+            return []
+        first = token.translate(_SKEL_TABLE)
+        out = [first]
+        if first != token:
+            amb = [m.start() for m in _SKEL_AMB.finditer(token, 0)][:4]
+            if amb:
+                base = list(first)
+                for r in range(1, len(amb) + 1):
+                    for combo in itertools.combinations(amb, r):
+                        alt = base.copy()
+                        for i in combo:
+                            alt[i] = LEET_ALT[token[i]]
+                        out.append("".join(alt))
+        if "ph" in first:
             out.append(out[0].replace("ph", "f"))
         return out
 
     def _lookup(self, st: _State, token: str) -> tuple[str, int] | None:
         # cheap reject first: most tokens (mentions, URLs, codes) start like no known word
+        p2 = st.prefix2
+        # collapse(s[:3])[:2] differs from s[:2] only when the first two letters are equal
         skels = [
-            s for s in self._skeletons(token) if s[:2] in st.prefix2 or _collapse(s[:3])[:2] in st.prefix2
+            s
+            for s in self._skeletons(token)
+            if s[:2] in p2 or (s[1:2] == s[:1] and _collapse(s[:3])[:2] in p2)
         ]
         if not skels:
             return None
@@ -768,6 +993,8 @@ class Normalizer:
                     return w, vocab[w]
         # inflections of known words: "d1cks", "sh1tting", "k1llers"
         for s in skels[:4]:
+            if not s.endswith(_SUFFIXES):
+                continue
             for suffix in _SUFFIXES:
                 if s.endswith(suffix) and len(s) - len(suffix) >= 3:
                     stem = s[: -len(suffix)]
@@ -891,6 +1118,17 @@ class Normalizer:
         return hits, kept_safe
 
 
+def _evict_half(cache: dict[str, Any]) -> None:
+    """Drop the older half of a cache (dicts keep insertion order); safe if threads race."""
+    try:
+        old = list(itertools.islice(cache, len(cache) // 2))
+    except RuntimeError:  # changed size under us (another thread): start afresh
+        cache.clear()
+        return
+    for key in old:
+        cache.pop(key, None)
+
+
 def _overlaps(starts: list[int], ends: list[int], s: int, e: int) -> bool:
     """Does [s, e) overlap one of the sorted, non-overlapping spans (starts[i], ends[i])?"""
     j = bisect.bisect_left(starts, e) - 1
@@ -911,7 +1149,7 @@ def _compose(first: NormalizedText, second: NormalizedText) -> NormalizedText:
             continue
         seen.add(key)
         subs.append(
-            Substitution(
+            _new_sub(
                 s, e, text[s:e], x.replacement, x.kind, x.pattern_id, x.db_version, x.category, x.harmful
             )
         )

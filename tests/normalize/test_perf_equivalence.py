@@ -1,0 +1,242 @@
+"""The normalizer's fast paths give exactly what the generic code gives.
+
+Each speed-up in ``engine.py`` (regex token scan, one-for-one edits, translate-based
+skeletons, direct slot construction, caches) is checked against a plain reference
+implementation on table cases, obfuscated texts and random strings.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from modops.normalize import Normalizer, obfuscate
+from modops.normalize.engine import _TRIPLE, LEET, LEET_ALT, _new_nt, _new_sub, apply_edits
+from modops.normalize.types import NormalizedText, Substitution
+from tests.normalize.test_cases import CASES
+
+# characters that exercise every trigger: leet/censor symbols, separators, sentence
+# punctuation, stretched letters, non-ASCII letters and digits
+_ALPHABET = [
+    *"abcdefkilmnosuy  .-_|!@$*#%+0134579|/\\~:,?'",
+    "é",
+    "а",
+    "ѕ",
+    "€",
+    "£",
+    "¡",
+    "²",
+    "ß",
+    "\u200b",
+]
+_KINDS = ("leet", "separator", "homoglyph", "algospeak", "stretch", "censor", "invisible")
+
+
+@pytest.fixture(scope="module")
+def norm() -> Normalizer:
+    return Normalizer()
+
+
+def _texts() -> list[str]:
+    rng = random.Random(5)
+    base = [c[0] for c in CASES] + [c[1] for c in CASES]
+    out = list(base)
+    for i, t in enumerate(base):
+        out.append(obfuscate(t, _KINDS[i % len(_KINDS)], rng))
+    words = [
+        "kill",
+        "k1ll",
+        "f*ck",
+        "fuuuck",
+        "k.y.s",
+        "k i l l",
+        "sh!t",
+        "@ss",
+        "a$$",
+        "b1tch",
+        "s3ggs",
+        "ph",
+    ]
+    for _ in range(300):
+        out.append(rng.choice([" ", "", ".", "-"]).join(rng.choice(words) for _ in range(rng.randint(1, 8))))
+        out.append("".join(rng.choice(_ALPHABET) for _ in range(rng.randint(0, 40))))
+    return out
+
+
+def _hit_key(hits: Sequence[object]) -> list[tuple[object, ...]]:
+    return [
+        (h.start, h.end, h.replacement, h.kind, h.entry.id if h.entry else None, h.harmful)  # type: ignore[attr-defined]
+        for h in hits
+    ]
+
+
+def _both_token_passes(
+    norm: Normalizer, text: str
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    state = norm._state
+    low = text.lower()
+    if len(low) != len(text):
+        return [], []
+    triples = [end - 2 for end, v in state.automaton.iter(low) if v[3] is _TRIPLE]
+    fast = norm._token_hits(state, low, text, triples, fast=True)
+    slow = norm._token_hits(state, low, text, triples, fast=False)
+    return _hit_key(fast), _hit_key(slow)
+
+
+def test_token_scan_matches_trigger_loop(norm: Normalizer) -> None:
+    for text in _texts():
+        fast, slow = _both_token_passes(norm, text)
+        assert fast == slow, text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_ALPHABET), max_size=60))
+def test_token_scan_matches_trigger_loop_random(text: str) -> None:
+    norm = _shared()
+    fast, slow = _both_token_passes(norm, text)
+    assert fast == slow
+
+
+_SHARED: list[Normalizer] = []
+
+
+def _shared() -> Normalizer:
+    if not _SHARED:
+        _SHARED.append(Normalizer())
+    return _SHARED[0]
+
+
+def _apply_edits_reference(
+    text: str, edits: Sequence[tuple[int, int, str]]
+) -> tuple[str, list[int], list[tuple[int, int]]]:
+    """The general edit loop, without the one-for-one shortcut."""
+    out: list[str] = []
+    omap: list[int] = []
+    spans: list[tuple[int, int]] = []
+    prev, pending, pos = 0, None, 0
+    for start, end, rep in edits:
+        if start > prev:
+            out.append(text[prev:start])
+            if pending is not None:
+                omap.append(pending)
+                omap.extend(range(prev + 1, start))
+                pending = None
+            else:
+                omap.extend(range(prev, start))
+            pos += start - prev
+        r = len(rep)
+        if r == 0:
+            if pending is None:
+                pending = start
+        else:
+            span = end - start
+            first = start if pending is None else pending
+            pending = None
+            omap.append(first)
+            omap.extend(start + (j * span) // r for j in range(1, r))
+            out.append(rep)
+        spans.append((pos, pos + r))
+        pos += r
+        prev = end
+    if prev < len(text):
+        out.append(text[prev:])
+        if pending is not None:
+            omap.append(pending)
+            omap.extend(range(prev + 1, len(text)))
+        else:
+            omap.extend(range(prev, len(text)))
+    omap.append(len(text))
+    return "".join(out), omap, spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_apply_edits_matches_reference(data: st.DataObject) -> None:
+    text = data.draw(st.text(alphabet="abcxyz .", max_size=30))
+    n = len(text)
+    points = sorted(data.draw(st.sets(st.integers(0, n), max_size=8)))
+    edits: list[tuple[int, int, str]] = []
+    for a, b in itertools.pairwise(points):
+        if data.draw(st.booleans()):
+            continue
+        one = data.draw(st.booleans())  # often one-for-one, to hit the shortcut
+        end = a + 1 if one and a < n else b
+        rep = data.draw(st.sampled_from(["Q"] if one else ["", "Q", "QR", "QRS"]))
+        if edits and a < edits[-1][1]:
+            continue
+        edits.append((a, end, rep))
+    assert apply_edits(text, edits) == _apply_edits_reference(text, edits)
+
+
+def _skeletons_reference(token: str) -> list[str]:
+    base: list[str] = []
+    amb: list[int] = []
+    for i, ch in enumerate(token):
+        if "a" <= ch <= "z":
+            base.append(ch)
+        elif ch in LEET:
+            base.append(LEET[ch])
+            if ch in LEET_ALT:
+                amb.append(i)
+        elif ch in LEET_ALT:
+            base.append(LEET_ALT[ch])
+        else:
+            return []
+    out = ["".join(base)]
+    amb = amb[:4]
+    for r in range(1, len(amb) + 1):
+        for combo in itertools.combinations(amb, r):
+            alt = list(base)
+            for i in combo:
+                alt[i] = LEET_ALT[token[i]]
+            out.append("".join(alt))
+    if "ph" in out[0]:
+        out.append(out[0].replace("ph", "f"))
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("abhpz01369!|£$@6+*é€")), max_size=12))
+def test_skeletons_match_reference(token: str) -> None:
+    assert Normalizer._skeletons(token) == _skeletons_reference(token)
+
+
+def test_fast_constructors_build_equal_objects() -> None:
+    nt = _new_nt("a b", "a b", range(4), (), "1.0.0", False, ())
+    assert type(nt) is NormalizedText
+    assert nt == NormalizedText("a b", "a b", range(4), (), "1.0.0", False, ())
+    sub = _new_sub(0, 3, "k1l", "kil", "leet", "x", "1.0.0", "violence", True)
+    assert type(sub) is Substitution
+    assert sub == Substitution(0, 3, "k1l", "kil", "leet", "x", "1.0.0", "violence", True)
+    with pytest.raises(AttributeError):
+        sub.start = 1  # type: ignore[misc]  # still frozen
+
+
+def _dump(result: NormalizedText) -> tuple[object, ...]:
+    return (
+        result.normalized,
+        list(result.offset_map),
+        [s.to_dict() for s in result.substitutions],
+        result.truncated,
+        result.notes,
+    )
+
+
+def test_caches_do_not_change_results(norm: Normalizer) -> None:
+    """A warm normalizer (token and window caches full) answers like a fresh one."""
+    texts = _texts()
+    warm = [_dump(norm.normalize(t)) for t in texts]
+    again = [_dump(norm.normalize(t)) for t in texts]
+    fresh = Normalizer()
+    cold = [_dump(fresh.normalize(t)) for t in reversed(texts)][::-1]
+    assert warm == again == cold
+
+
+def test_table_cases_still_expected(norm: Normalizer) -> None:
+    for text, expected, _kinds, _harmful in CASES:
+        assert norm.normalize(text).normalized == expected, text
