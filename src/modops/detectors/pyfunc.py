@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mlflow.pyfunc import PythonModel
 import pandas as pd
+from mlflow.pyfunc import PythonModel
 
 from modops.core import Detector
 from modops.detectors.bundle import read_bundle
