@@ -87,16 +87,21 @@ class Moderator:
     def from_registry(
         cls, detectors: Sequence[str] | None = None, policy: Policy | None = None, alias: str = "champion"
     ) -> Moderator:
-        """Load ``alias`` (or the shipped default) of each text detector the policy enables."""
+        """Load ``alias`` (or the shipped default) of each text detector the policy enables.
+
+        Without ``detectors``, a detector the policy names but nothing can serve yet (no
+        registered version and no shipped default) is skipped; if none is left, NotFoundError.
+        """
         from modops.core import get_detector_spec
         from modops.detectors.loading import load_detector
 
         policy = policy if policy is not None else load_policy()
-        names = (
-            list(detectors)
-            if detectors
-            else [n for n in policy.enabled_detectors() if _is_available_text_detector(n)]
-        )
+        names = list(detectors) if detectors else _servable_text_detectors(policy, alias)
+        if not names:
+            enabled = ", ".join(policy.enabled_detectors()) or "none"
+            raise NotFoundError(
+                f"no text detector to serve: no registered {alias} and no shipped default (policy enables: {enabled})"
+            )
         loaded = {}
         for name in names:
             spec = get_detector_spec(name)
@@ -199,7 +204,17 @@ class Moderator:
         return decisions
 
 
-def _is_available_text_detector(name: str) -> bool:
+def _servable_text_detectors(policy: Policy, alias: str) -> list[str]:
+    """Text detectors the policy enables that have a registered ``alias`` or a shipped default."""
+    from modops import registry
     from modops.core import available_detectors, get_detector_spec
+    from modops.detectors.bundle import default_bundle_path
 
-    return name in available_detectors() and get_detector_spec(name).kind == "text"
+    known = set(available_detectors())
+    text = [n for n in policy.enabled_detectors() if n in known and get_detector_spec(n).kind == "text"]
+    with_alias = (
+        set(registry.champion_versions())
+        if alias == "champion"
+        else {n for n in text if registry.get_alias(n, alias) is not None}
+    )
+    return [n for n in text if n in with_alias or default_bundle_path(n) is not None]

@@ -124,3 +124,21 @@ def test_empty_and_overlong_texts_get_notes(moderator: Moderator) -> None:
 )
 def test_redact_spans(text: str, findings: list[Finding], expected: str) -> None:
     assert redact_spans(text, findings) == expected
+
+
+def test_from_registry_serves_the_shipped_defaults(store) -> None:
+    """The real pipeline: policy-enabled detectors that have something to serve, loaded via the registry."""
+    mod = Moderator.from_registry()
+    assert set(mod.detectors) == {"toxicity", "pii"}  # spam, image, ... are in the policy but not built
+    (d,) = mod.moderate(["mail me at jo.doe@example.com"])
+    assert d.action == "redact"
+    assert d.redacted_text == "mail me at <EMAIL_ADDRESS>"
+    assert d.model_versions["normalizer"] != "none"
+
+
+def test_from_registry_with_nothing_to_serve(store) -> None:
+    from modops.policy.model import policy_from_dict
+
+    only_spam = policy_from_dict({"name": "s", "detectors": {"spam": {"rules": []}}}, "t")
+    with pytest.raises(NotFoundError, match="no text detector to serve"):
+        Moderator.from_registry(policy=only_spam)

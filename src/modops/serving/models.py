@@ -47,15 +47,6 @@ class Served:
         }
 
 
-def _serveable(name: str, champions: dict[str, str]) -> bool:
-    from modops.core import available_detectors, get_detector_spec
-    from modops.detectors.bundle import default_bundle_path
-
-    if name not in available_detectors() or get_detector_spec(name).kind != "text":
-        return False
-    return name in champions or default_bundle_path(name) is not None
-
-
 def registry_factory(settings: Settings) -> tuple[ModeratorFactory, VersionProbe]:
     """The default: registry champions of every text detector the policy enables."""
 
@@ -69,18 +60,8 @@ def registry_factory(settings: Settings) -> tuple[ModeratorFactory, VersionProbe
         from modops.policy import load_policy
 
         registry.ensure_defaults_registered()
-        policy = load_policy(settings.policy)
-        champions = probe()
-        # Only detectors that have something to serve: a policy may name detectors
-        # (spam, image, ...) that are not trained or not text detectors yet.
-        names = [n for n in policy.enabled_detectors() if _serveable(n, champions)]
-        if not names:
-            from modops.errors import NotFoundError
-
-            raise NotFoundError(
-                "no text detector to serve: the registry has no champion and no default is shipped"
-            )
-        return Moderator.from_registry(detectors=names, policy=policy)
+        # Detectors the policy names but nothing can serve yet (spam, image, ...) are skipped.
+        return Moderator.from_registry(policy=load_policy(settings.policy))
 
     return build, probe
 
