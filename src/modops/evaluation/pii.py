@@ -18,25 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from modops.detectors.pii import ENTITY_LABELS
 from modops.evaluation.bootstrap import bootstrap
 
 # Types that the generator injects and every system is scored on. LOCATION is not scored: the
 # blog carrier keeps unlabelled place names, so LOCATION predictions would be unscorable.
-EVAL_LABELS: tuple[str, ...] = (
-    "PERSON",
-    "EMAIL_ADDRESS",
-    "PHONE_NUMBER",
-    "STREET_ADDRESS",
-    "US_SSN",
-    "CREDIT_CARD",
-    "IBAN_CODE",
-    "IP_ADDRESS",
-    "URL",
-    "DATE_OF_BIRTH",
-    "CRYPTO",
-    "US_PASSPORT",
-    "US_DRIVER_LICENSE",
-)
+EVAL_LABELS: tuple[str, ...] = tuple(label for label in ENTITY_LABELS if label != "LOCATION")
 ORIGINAL_BASELINE = {
     "accuracy": 0.65,
     "f1": 0.58,
