@@ -9,6 +9,10 @@ data_app = typer.Typer(
 )
 data_generate_app = typer.Typer(help="Generate synthetic datasets.", no_args_is_help=True)
 data_app.add_typer(data_generate_app, name="generate")
+data_build_app = typer.Typer(
+    help="Build a detector's training dataset from the shared public sets.", no_args_is_help=True
+)
+data_app.add_typer(data_build_app, name="build")
 registry_app = typer.Typer(
     help="MLflow model registry: list, describe, promote, rollback.", no_args_is_help=True
 )

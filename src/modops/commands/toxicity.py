@@ -8,13 +8,9 @@ from typing import Annotated, Any
 import typer
 
 from modops.commands._util import console, err_console
-from modops.commands.groups import data_app, eval_app, train_app
+from modops.commands.groups import data_build_app as build_app
+from modops.commands.groups import eval_app, train_app
 from modops.errors import InputError
-
-build_app = typer.Typer(
-    help="Build a detector's training dataset from the shared public sets.", no_args_is_help=True
-)
-data_app.add_typer(build_app, name="build")
 
 
 @build_app.command("toxicity")
