@@ -322,7 +322,7 @@ def redact_cmd(
         bool, typer.Option("--decrypt", help="Reverse the encrypt operator (needs the key).")
     ] = False,
     bundle: Annotated[
-        Path | None, typer.Option(help="Use this pii bundle instead of the shipped default.")
+        Path | None, typer.Option(help="Use this pii bundle instead of the registry champion.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON with the redacted items.")] = False,
 ) -> None:
@@ -386,7 +386,9 @@ def _load_pii(bundle: Path | None) -> Any:
         if not bundle.exists():
             raise NotFoundError(f"bundle folder not found: {bundle}")
         return from_bundle(bundle)
-    return from_bundle(None)
+    from modops.detectors.loading import load_detector
+
+    return load_detector("pii")  # the served champion (the shipped default on first use)
 
 
 def register(app: typer.Typer) -> None:
