@@ -43,7 +43,7 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -310,33 +310,44 @@ def _home_lock(name: str, timeout_s: float = 300.0) -> Iterator[None]:
         raise RegistryError(f"cannot create {lock_dir}: {err.strerror}") from None
     path = lock_dir / f"{name}.lock"
     deadline = time.monotonic() + timeout_s
+
+    def wait_for(acquire: Callable[[], bool]) -> None:
+        while not acquire():
+            if time.monotonic() > deadline:
+                raise RegistryError(f"timed out waiting for lock {path}")
+            time.sleep(0.05)
+
     try:
         import fcntl
     except ImportError:  # pragma: no cover - non-POSIX: exclusive-create lock file
-        while True:
+        excl = path.with_suffix(".excl")
+        fds: list[int] = []
+
+        def create() -> bool:
             try:
-                fd = os.open(path.with_suffix(".excl"), os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-                break
+                fds.append(os.open(excl, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
             except FileExistsError:
-                if time.monotonic() > deadline:
-                    raise RegistryError(f"timed out waiting for lock {path}") from None
-                time.sleep(0.05)
+                return False
+            return True
+
+        wait_for(create)
         try:
             yield
         finally:
-            os.close(fd)
+            os.close(fds[0])
             with contextlib.suppress(OSError):
-                os.unlink(path.with_suffix(".excl"))
+                os.unlink(excl)
         return
     with path.open("a+") as fh:
-        while True:
+
+        def flock() -> bool:
             try:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
             except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise RegistryError(f"timed out waiting for lock {path}") from None
-                time.sleep(0.05)
+                return False
+            return True
+
+        wait_for(flock)
         try:
             yield
         finally:
