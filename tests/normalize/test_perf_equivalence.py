@@ -1,7 +1,8 @@
 """The normalizer's fast paths give exactly what the generic code gives.
 
 Each speed-up in ``engine.py`` (regex token scan, one-for-one edits, translate-based
-skeletons, direct slot construction, caches) is checked against a plain reference
+skeletons, direct slot construction, caches, the printable-ASCII pre-scan, the literal
+spaced-letter search, regex word runs) is checked against a plain reference
 implementation on table cases, obfuscated texts and random strings.
 """
 
@@ -16,7 +17,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modops.normalize import Normalizer, obfuscate
-from modops.normalize.engine import _TRIPLE, LEET, LEET_ALT, _new_nt, _new_sub, apply_edits
+from modops.normalize.engine import (
+    _ALNUM_RUN,
+    _SPACED_CLASSES,
+    _SPACED_TRIGGER,
+    _SPACED_TT,
+    _TRIPLE,
+    LEET,
+    LEET_ALT,
+    _compose,
+    _new_nt,
+    _new_sub,
+    apply_edits,
+)
 from modops.normalize.types import NormalizedText, Substitution
 from tests.normalize.test_cases import CASES
 
@@ -240,3 +253,57 @@ def test_caches_do_not_change_results(norm: Normalizer) -> None:
 def test_table_cases_still_expected(norm: Normalizer) -> None:
     for text, expected, _kinds, _harmful in CASES:
         assert norm.normalize(text).normalized == expected, text
+
+
+def _reference_normalize(norm: Normalizer, text: str) -> NormalizedText:
+    """``normalize()`` without its shortcuts: every run takes all three passes."""
+    st = norm._state
+    result, _ = norm._once(st, text, False, (), fast=False)
+    assert result is not None
+    for _ in range(3):
+        if result.normalized == result.original:
+            break
+        again, _ = norm._once(st, result.normalized, False, (), same_as=result.normalized, fast=False)
+        if again is None or again.normalized == result.normalized:
+            break
+        result = _compose(result, again)
+    return result
+
+
+def test_shortcuts_match_full_passes(norm: Normalizer) -> None:
+    for text in _texts():
+        assert _dump(norm.normalize(text)) == _dump(_reference_normalize(norm, text)), text
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_ALPHABET), max_size=60))
+def test_shortcuts_match_full_passes_random(text: str) -> None:
+    norm = _shared()
+    assert _dump(norm.normalize(text)) == _dump(_reference_normalize(norm, text))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=30))
+def test_spaced_literal_search_matches_trigger(text: str) -> None:
+    low = text.lower()
+    literal = _SPACED_CLASSES.search(b"s" + low.encode("ascii").translate(_SPACED_TT) + b"s")
+    assert (literal is None) == (_SPACED_TRIGGER.search(" " + low + " ") is None)
+
+
+def test_spaced_literal_search_on_separator_runs() -> None:
+    rng = random.Random(11)
+    alphabet = list(" .-_/\\|~:+,*ab1@$!x?#")
+    for _ in range(5000):
+        low = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        literal = _SPACED_CLASSES.search(b"s" + low.encode("ascii").translate(_SPACED_TT) + b"s")
+        assert (literal is None) == (_SPACED_TRIGGER.search(" " + low + " ") is None), low
+
+
+def test_word_run_regexes_match_str_methods(norm: Normalizer) -> None:
+    """``\\w`` is ``isalnum() or "_"`` for every code point (the homoglyph word scan relies on it)."""
+    word_re = norm._state.word_re
+    joiners = norm._state.joiners
+    for cp in itertools.chain(range(0x30000), range(0xE0000, 0xE0200)):
+        ch = chr(cp)
+        assert (_ALNUM_RUN.fullmatch(ch) is not None) == ch.isalnum(), hex(cp)
+        assert (word_re.fullmatch(ch) is not None) == (ch.isalnum() or ch == "_" or ch in joiners), hex(cp)

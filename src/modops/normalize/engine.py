@@ -28,7 +28,7 @@ from typing import Any
 import ahocorasick
 
 from modops.errors import DataError, InputError
-from modops.normalize.chars import CharTables, char_tables
+from modops.normalize.chars import CharTables, _char_class, char_tables
 from modops.normalize.db import PatternDB, PatternEntry, extra_files_signature, load_db
 from modops.normalize.types import NormalizedText, Substitution
 
@@ -59,10 +59,19 @@ _TOKEN_FAST = re.compile(
     r"[a-z0-9@$!|*#%+€£¢¡.\-_]*"
 )
 _TOK_RUN = re.compile(r"[a-z0-9@$!|*#%+€£¢¡.\-_]*")
+_ALNUM_AT = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$")
 _ASCII_SPECIAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# _SPACED_TRIGGER over ASCII, as bytes: separator → "s", letter/digit/@/$ → "a", "!" → "b".
+# A search with a literal prefix ("sas") skips ahead in C, unlike a character-class start.
+_SPACED_TT = bytes(
+    ord("s" if ch in " .-_/\\|~:+,*" else "a" if ch in _ALNUM_AT else "b" if ch == "!" else "o")
+    for ch in map(chr, range(256))
+)
+_SPACED_CLASSES = re.compile(rb"sas+[ab]s")
 _TOKSET = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!|*#%+€£¢¡.-_")
 _ALNUMSYM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$*#%+€£¢¡!|")
 _SEP_SPLIT = re.compile(r"[.\-_]")
+_ALNUM_RUN = re.compile(r"[^\W_]*")  # str.isalnum() characters
 _RUN2 = re.compile(r"(.)\1")
 _RUN3 = re.compile(r"(.)\1\1")
 _COLLAPSE = re.compile(r"(.)\1+")
@@ -207,6 +216,8 @@ def _is_emojiish(key: str) -> bool:
 
 def match_case(src: str, rep: str) -> str:
     """Give ``rep`` the casing of ``src`` (ALL CAPS, Capitalised or lower)."""
+    if src.islower():  # no uppercase letter (the usual case): neither rule below applies
+        return rep
     letters = [c for c in src if c.isalpha()]
     if not letters:
         return rep
@@ -261,7 +272,10 @@ def apply_edits(
             first = start if pending is None else pending
             pending = None
             omap.append(first)
-            omap.extend(start + (j * span) // r for j in range(1, r))
+            if span == r:  # same length ("k1ll" → "kill"): start + j
+                omap.extend(range(start + 1, end))
+            else:
+                omap.extend(start + (j * span) // r for j in range(1, r))
             out.append(rep)
         spans.append((pos, pos + r))
         pos += r
@@ -290,6 +304,10 @@ class _Hit:
     out_span: tuple[int, int] = (0, 0)
 
 
+# what the ASCII pre-scan hands to _once: the text lowercased, automaton matches, token hits
+_Pre = tuple[str, list[Any], "list[_Hit] | None"]
+
+
 @dataclass
 class _State:
     """Everything compiled from one database snapshot (swapped atomically by reload)."""
@@ -308,6 +326,8 @@ class _State:
     cache: dict[str, tuple[str, str, int] | None] = field(default_factory=dict)
     spellings: dict[str, str] = field(default_factory=dict)  # letter-swap key → word
     window_cache: dict[str, Any] = field(default_factory=dict)  # spaced token → _spaced_window
+    word_re: re.Pattern[str] = _ALNUM_RUN  # a run of word characters and joiners (set by _build)
+    homoglyph_words: dict[str, bool] = field(default_factory=dict)  # word → _map_homoglyph_word
 
 
 class Normalizer:
@@ -388,6 +408,9 @@ class Normalizer:
             None,
             chars,
             frozenset(joiners),
+        )
+        state.word_re = (
+            re.compile(r"[\w" + _char_class(set(joiners))[1:] + "*") if joiners else re.compile(r"\w*")
         )
         state.automaton = self._build_automaton(state)
         return state
@@ -485,45 +508,124 @@ class Normalizer:
             text = text[: self.max_chars]
             truncated = True
             notes = (f"truncated to {self.max_chars} characters",)
-        result = self._once(st, text, truncated, notes)
+        pre: _Pre | None = None
+        # printable ASCII (the usual case) has no special character: one C scan decides
+        if text.isascii() and (text.isprintable() or _ASCII_SPECIAL.search(text) is None):
+            low = text.lower()
+            pre = self._ascii_scan(st, low, text)
+            if pre is None:
+                return _new_nt(text, text, range(len(text) + 1), (), st.version, truncated, notes)
+        result, done = self._once(st, text, truncated, notes, pre=pre)
         assert result is not None
         # A replacement can meet its neighbours and form something new ("suicide$",
         # "ass_ѕ"); re-run until nothing changes so normalize() is idempotent.
         for _ in range(3):
-            if result.normalized == result.original:
+            t = result.normalized
+            if done or t == result.original:
                 break
             # the re-run almost never changes anything: it then stops before building a result
-            again = self._once(st, result.normalized, False, (), same_as=result.normalized)
-            if again is None or again.normalized == result.normalized:
+            pre = None
+            if t.isascii() and (t.isprintable() or _ASCII_SPECIAL.search(t) is None):
+                pre = self._ascii_scan(st, t.lower(), t)
+                if pre is None:  # the re-run would give ``t`` again
+                    break
+            again, done = self._once(st, t, False, (), same_as=t, pre=pre)
+            if again is None or again.normalized == t:
                 break
             result = _compose(result, again)
         return result
 
+    def _ascii_scan(self, st: _State, low: str, cased: str) -> _Pre | None:
+        """None when the passes cannot change a printable-ASCII text (the usual case), else
+        what ``_once`` needs: ``low`` (the text lowercased), its automaton matches and, when
+        already known, the token hits.
+
+        No automaton key but stretch marks (so no pass 3), no spaced letters and no token
+        that decodes: then all three passes return no hit, i.e. the identity.
+        """
+        ac = list(st.automaton.iter(low))
+        if _maybe_spaced(low):
+            return low, ac, None
+        if ac:
+            # stretch marks alone ("sooo"): pass 3 has no key to act on, pass 2 is the token
+            # scan with those marks
+            if any(v[3] is not _TRIPLE for _, v in ac):
+                return low, ac, None
+            hits = self._token_hits_fast(st, low, cased, [], [end - 2 for end, _ in ac], [])
+            return (low, ac, hits) if hits else None
+        # no spaced span and no stretch mark: pass 2 is the token scan of _token_hits_fast
+        # alone. First the cheap question (does any token decode?), stopping at the first
+        # that does; in ASCII text the character next to a token is never alphanumeric
+        # (letters and digits are token characters), so no boundary check.
+        cache = st.cache
+        for m in _TOKEN_FAST.finditer(low):
+            s, e = m.span()
+            while s and low[s - 1] in _TOKSET:
+                s -= 1
+            while s < e and low[s] in ".-_|":
+                s += 1
+            while e > s and low[e - 1] in ".-_!|":
+                e -= 1
+            if e - s < 2 or e - s > _MAX_TOKEN:
+                continue
+            tok = low[s:e]
+            if (cache[tok] if tok in cache else self._cached_decode(st, tok, False)) is not None:
+                return low, ac, self._token_hits_fast(st, low, cased, [], (), [])
+        return None
+
     def _once(
-        self, st: _State, text: str, truncated: bool, notes: tuple[str, ...], same_as: str | None = None
-    ) -> NormalizedText | None:
-        """One run of the three passes; None when the output text equals ``same_as``."""
+        self,
+        st: _State,
+        text: str,
+        truncated: bool,
+        notes: tuple[str, ...],
+        same_as: str | None = None,
+        pre: _Pre | None = None,
+        fast: bool = True,
+    ) -> tuple[NormalizedText | None, bool]:
+        """One run of the three passes; None when the output text equals ``same_as``.
+
+        ``pre``: from ``_ascii_scan`` when ``text`` is printable ASCII. The flag is True when a
+        re-run is known to change nothing. ``fast=False`` takes no shortcut (tests compare).
+        """
         # pass 1: characters
         c_hits: list[_Hit]
-        # printable ASCII (the usual case) has no special character: one C scan decides
-        if (
-            (text.isprintable() or _ASCII_SPECIAL.search(text) is None)
-            if text.isascii()
-            else st.chars.special_set.isdisjoint(text)
-        ):
+        t_hits: list[_Hit] | None = None
+        if pre is not None:
             t1, m1, c_hits = text, None, []
+            low1, ac, t_hits = pre
         else:
-            t1, m1, c_hits = self._char_pass(st, text)
-        low1 = t1.lower()
-        if len(low1) != len(t1):
-            low1 = "".join(c.lower() if len(c.lower()) == 1 else c for c in t1)
-        if c_hits:
-            self._flag_char_hits(st, low1, c_hits)
-        # one Aho-Corasick pass: phrase/emoji/safe keys plus stretch markers
-        ac = list(st.automaton.iter(low1))
+            if (
+                (text.isprintable() or _ASCII_SPECIAL.search(text) is None)
+                if text.isascii()
+                else st.chars.special_set.isdisjoint(text)
+            ):
+                t1, m1, c_hits = text, None, []
+            else:
+                t1, m1, c_hits = self._char_pass(st, text)
+            low1 = t1.lower()
+            if len(low1) != len(t1):
+                low1 = "".join(c.lower() if len(c.lower()) == 1 else c for c in t1)
+            if c_hits:
+                self._flag_char_hits(st, low1, c_hits)
+                # pass 1 left printable ASCII (homoglyphs, invisibles): the scan that spares
+                # most texts the other passes, and then a re-run would change nothing either
+                if fast and t1.isascii() and (t1.isprintable() or _ASCII_SPECIAL.search(t1) is None):
+                    scan = self._ascii_scan(st, low1, t1)
+                    if scan is None:
+                        if same_as is not None and t1 == same_as:
+                            return None, True
+                        return self._char_result(st, text, t1, m1, c_hits, truncated, notes), True  # type: ignore[arg-type]
+                    _, ac, t_hits = scan
+                else:
+                    ac = list(st.automaton.iter(low1))
+            else:
+                # one Aho-Corasick pass: phrase/emoji/safe keys plus stretch markers
+                ac = list(st.automaton.iter(low1))
         triples = [end - 2 for end, v in ac if v[3] is _TRIPLE]
         # pass 2: obfuscated tokens
-        t_hits = self._token_hits(st, low1, t1, triples)
+        if t_hits is None:
+            t_hits = self._token_hits(st, low1, t1, triples)
         if t_hits:
             t2, m2, spans = apply_edits(t1, [(h.start, h.end, h.replacement) for h in t_hits])
             for h, sp in zip(t_hits, spans, strict=True):
@@ -543,9 +645,9 @@ class Normalizer:
         else:
             t3, m3 = t2, None
         if same_as is not None and t3 == same_as:
-            return None
+            return None, False
         if not (c_hits or t_hits or a_hits or safe_hits):
-            return _new_nt(text, text, range(len(text) + 1), (), st.version, truncated, notes)
+            return _new_nt(text, text, range(len(text) + 1), (), st.version, truncated, notes), False
 
         def to_orig1(i: int) -> int:  # pass-2 input coords → original
             return m1[i] if m1 is not None else i
@@ -576,7 +678,8 @@ class Normalizer:
         for h in a_hits + safe_hits:
             s, e = to_orig2(h.start), to_orig2(h.end)
             subs.append(self._sub(text, s, e, h, ver))
-        subs.sort(key=lambda x: (x.start, x.end, _KIND_ORDER.get(x.kind, 99)))
+        if len(subs) > 1:
+            subs.sort(key=lambda x: (x.start, x.end, _KIND_ORDER.get(x.kind, 99)))
         offset_map: Sequence[int]
         if m1 is None and m2 is None and m3 is None:
             offset_map = range(len(text) + 1)
@@ -589,7 +692,36 @@ class Normalizer:
                 offset_map = list(map(m1.__getitem__, offset_map))
             if isinstance(offset_map, range):
                 offset_map = list(offset_map)
-        return _new_nt(text, t3, offset_map, tuple(subs), ver, truncated, notes)
+        return _new_nt(text, t3, offset_map, tuple(subs), ver, truncated, notes), False
+
+    @staticmethod
+    def _char_result(
+        st: _State,
+        text: str,
+        t1: str,
+        m1: list[int],
+        c_hits: list[_Hit],
+        truncated: bool,
+        notes: tuple[str, ...],
+    ) -> NormalizedText:
+        """The result when only pass 1 changed something. Its hits are disjoint runs in
+        text order, i.e. already sorted, and its map is the whole offset map."""
+        ver = st.version
+        subs = tuple(
+            _new_sub(
+                h.start,
+                h.end,
+                text[h.start : h.end],
+                h.replacement,
+                h.kind,
+                h.entry.id if h.entry is not None else f"char:{h.kind}",
+                ver,
+                h.entry.category if h.entry is not None else None,
+                h.harmful,
+            )
+            for h in c_hits
+        )
+        return _new_nt(text, t1, m1, subs, ver, truncated, notes)
 
     @staticmethod
     def _sub(text: str, s: int, e: int, h: _Hit, ver: str) -> Substitution:
@@ -623,25 +755,27 @@ class Normalizer:
         homo_ok: set[int] = set()
         if not present.isdisjoint(homo):
             # a look-alike is mapped only when its word qualifies (see _map_homoglyph_word)
-            joiners = st.joiners
+            # a word: alphanumerics, "_" and joiners (\w is exactly isalnum() or "_")
+            word_run = st.word_re.match
+            rev = text[::-1]
             n = len(text)
             word_end = -1
             word_ok = False
+            verdicts = st.homoglyph_words
             for p in positions:
                 if text[p] not in homo:
                     continue
                 if p >= word_end:
-                    ws = p
-                    while ws > 0 and (
-                        text[ws - 1].isalnum() or text[ws - 1] == "_" or text[ws - 1] in joiners
-                    ):
-                        ws -= 1
-                    word_end = p + 1
-                    while word_end < n and (
-                        text[word_end].isalnum() or text[word_end] == "_" or text[word_end] in joiners
-                    ):
-                        word_end += 1
-                    word_ok = self._map_homoglyph_word(st, text[ws:word_end])
+                    ws = n - word_run(rev, n - p).end()  # type: ignore[union-attr]
+                    word_end = word_run(text, p + 1).end()  # type: ignore[union-attr]
+                    word = text[ws:word_end]
+                    got_ok = verdicts.get(word)
+                    if got_ok is None:
+                        got_ok = self._map_homoglyph_word(st, word)
+                        if len(verdicts) >= _CACHE_MAX:
+                            _evict_half(verdicts)
+                        verdicts[word] = got_ok
+                    word_ok = got_ok
                 if word_ok:
                     homo_ok.add(p)
         edits: list[tuple[int, int, str]] = []
@@ -677,12 +811,12 @@ class Normalizer:
     def _flag_char_hits(self, st: _State, low: str, hits: list[_Hit]) -> None:
         """A character change that spells out a harmful word ("fυck") is a harmful change."""
         n = len(low)
+        rev = low[::-1]
+        alnum_run = _ALNUM_RUN.match
         for h in hits:
             a, b = h.out_span
-            while a > 0 and low[a - 1].isalnum():
-                a -= 1
-            while b < n and low[b].isalnum():
-                b += 1
+            a = n - alnum_run(rev, n - a).end()  # type: ignore[union-attr]
+            b = alnum_run(low, b).end()  # type: ignore[union-attr]
             word = low[a:b]
             idx = st.vocab.get(word)
             if idx is not None and st.strength.get(word, 0) >= 2:
@@ -723,8 +857,9 @@ class Normalizer:
         n = len(low)
         hits: list[_Hit] = []
         covered: list[tuple[int, int]] = []
-        # spaced letters: "k i l l", "k.y.s"
-        for m in _SPACED_TRIGGER.finditer(" " + low + " "):
+        # spaced letters: "k i l l", "k.y.s" (ASCII text: a literal search rules them out first)
+        spaced_iter: Any = _SPACED_TRIGGER.finditer(" " + low + " ") if _maybe_spaced(low) else ()
+        for m in spaced_iter:
             p = m.start()
             if covered and p < covered[-1][1]:
                 continue
@@ -809,17 +944,27 @@ class Normalizer:
         one with its trimmed-off edge depends on which triggers it holds, and then this
         returns None so the caller runs the trigger loop.
         """
-        runs: list[tuple[int, int]] = [m.span() for m in _TOKEN_FAST.finditer(low)]
-        if not runs and not triples:
-            return hits
+        runs: list[tuple[int, int]] = []
+        if triples:
+            runs = [m.span() for m in _TOKEN_FAST.finditer(low)]
+        else:
+            # most tokens start at their trigger ("@user", "#tag", "2day"); the rest start a
+            # few letters before it (runs are disjoint: linear in all)
+            for m in _TOKEN_FAST.finditer(low):
+                p, e = m.span()
+                while p and low[p - 1] in _TOKSET:
+                    p -= 1
+                runs.append((p, e))
+            if not runs:
+                return hits
         if covered:
             hits = list(hits)  # the caller keeps its list if we give up
             cov_starts = [c[0] for c in covered]
             cov_ends = [c[1] for c in covered]
         n = len(low)
-        rev = low[::-1]
         cache = st.cache
         if triples:
+            rev = low[::-1]
             seen: dict[int, int] = {}
             for p, e in runs:
                 seen[n - _TOK_RUN.match(rev, n - p).end()] = e  # type: ignore[union-attr]
@@ -832,14 +977,6 @@ class Normalizer:
                     seen[s0] = _TOK_RUN.match(low, p + 1).end()  # type: ignore[union-attr]
                 last_end = seen[s0]
             runs = sorted(seen.items())
-        else:
-            # most tokens start at their trigger ("@user", "#tag", "2day"): no backward scan
-            runs = [
-                (n - _TOK_RUN.match(rev, n - p).end(), e)  # type: ignore[union-attr]
-                if p and low[p - 1] in _TOKSET
-                else (p, e)
-                for p, e in runs
-            ]
         for s, e in runs:
             run_s, run_e = s, e
             while s < e and low[s] in ".-_|":
@@ -1116,6 +1253,13 @@ class Normalizer:
             hits.append(_Hit(start, end, rep, kind, e, e.harmful))
             last_end = end
         return hits, kept_safe
+
+
+def _maybe_spaced(low: str) -> bool:
+    """False when ``_SPACED_TRIGGER`` cannot match ``" " + low + " "`` (decided for ASCII only)."""
+    if not low.isascii():
+        return True
+    return _SPACED_CLASSES.search(b"s" + low.encode("ascii").translate(_SPACED_TT) + b"s") is not None
 
 
 def _evict_half(cache: dict[str, Any]) -> None:
