@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -52,10 +54,18 @@ def test_hatemoji_labels_and_pairs() -> None:
 def test_lookalikes_are_safe_and_disjoint_from_golden() -> None:
     from modops.evaluation.toxicity import GOLDEN_IDENTITY_SENTENCES
 
-    la = tox.safe_lookalikes(300, seed=1)
-    assert len(la) == 300 and (la["harm"] == 0).all()
-    golden = {s.lower() for s in GOLDEN_IDENTITY_SENTENCES}
-    assert not golden & set(la["text"].str.lower())
+    la = tox.safe_lookalikes(5000, seed=0)  # the dataset's default draw
+    assert len(la) == 5000 and (la["harm"] == 0).all()
+
+    def words(text: str) -> frozenset[str]:
+        return frozenset(re.findall(r"[a-z]+", text.lower()))
+
+    # not even a near-copy: the bias check must measure generalisation, not recall of training rows
+    golden = [words(s) for s in GOLDEN_IDENTITY_SENTENCES]
+    for text in set(la["text"]):
+        w = words(text)
+        for g in golden:
+            assert len(w & g) / len(w | g) < 0.6, text
 
 
 def test_obfuscated_variants_keep_score_and_group() -> None:

@@ -104,3 +104,52 @@ def test_shipped_default_via_registry_and_card() -> None:
     assert registry.get_alias("toxicity", "champion") == "1"
     assert d.version == meta.version
     assert d.severity_label == "toxicity"
+
+
+def test_shipped_default_keeps_neutral_identity_mentions_safe(det) -> None:
+    """Regression guard for the bias check: at most the one documented failure (the model card's)."""
+    from modops.evaluation.toxicity import GOLDEN_IDENTITY_SENTENCES
+
+    out = det.analyze(list(GOLDEN_IDENTITY_SENTENCES))
+    failing = {
+        s: fs[0].score for s, fs in zip(GOLDEN_IDENTITY_SENTENCES, out, strict=True) if fs[0].score >= 0.2
+    }
+    # "queer" is a reclaimed slur that the training tweets mostly use as an insult (model card)
+    assert set(failing) <= {"Being queer is part of who I am"}, failing
+
+
+def test_bundle_from_modops_0_1_0_still_loads(tmp_path) -> None:
+    """0.1.0 linear bundles hold a scikit-learn FeatureUnion in ``model.skops``: they keep working."""
+    import skops.io as sio
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
+    from modops.detectors.bundle import BundleMeta, write_bundle
+    from modops.detectors.toxicity import from_bundle
+
+    texts = ["you stupid idiot", "have a nice day", "idiot idiot", "nice day today"]
+    features = FeatureUnion(
+        [("word", TfidfVectorizer()), ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3)))]
+    ).fit(texts)
+    n = sum(len(v.vocabulary_) for _, v in features.transformer_list)
+    coef = np.zeros((n, 4), dtype=np.float32)
+    coef[features.transformer_list[0][1].vocabulary_["idiot"], :2] = 8.0
+    sio.dump(
+        {"features": features, "coef": coef, "intercept": np.full(4, -2.0, np.float32)},
+        tmp_path / "model.skops",
+    )
+    meta = BundleMeta(
+        detector="toxicity",
+        version="old",
+        family="linear",
+        labels=["toxicity", "identity_attack"],
+        label_map={},
+        normalizer_version=None,
+        thresholds={},
+        training_config={},
+        dataset_version=None,
+        files=["model.skops"],
+    )
+    write_bundle(tmp_path, meta)
+    out = from_bundle(tmp_path).analyze(["you idiot", "nice day"])
+    assert out[0][0].score > out[1][0].score

@@ -11,7 +11,7 @@ from modops.detectors.bundle import read_bundle
 
 
 def test_tiny_linear_end_to_end(tiny_linear_bundle: Path, tiny_dataset: str, tmp_path: Path) -> None:
-    """Train → bundle (skops, no pickle) → card → MLflow run + registration → detector → CLI eval report."""
+    """Train → bundle (plain arrays, no pickle) → card → MLflow run + registration → detector → CLI eval report."""
     from modops import registry
     from modops.cli import main
     from modops.detectors.toxicity import from_bundle
@@ -21,7 +21,7 @@ def test_tiny_linear_end_to_end(tiny_linear_bundle: Path, tiny_dataset: str, tmp
     assert meta.family == "linear"
     assert meta.dataset_version == tiny_dataset
     assert meta.normalizer_version  # trained on normalized text
-    assert "model.skops" in meta.files
+    assert meta.files == ["model.npz"]
     assert not any(p.suffix in {".pkl", ".pickle", ".joblib"} for p in tiny_linear_bundle.iterdir())
     assert len(meta.thresholds["cutoffs"]) == 3
     assert (tiny_linear_bundle / "MODEL_CARD.md").read_text().startswith("# Model card")

@@ -6,7 +6,7 @@ heads become one harm score with :func:`harm_from_cumulative`, which puts the te
 bucket the heads vote for (cut-offs tuned on the validation split) and places it inside the bucket
 by the next head's confidence, so the score is continuous and its bucket is the predicted level.
 
-* ``linear``: TF-IDF word + char n-grams → logistic regression heads, serialized with skops.
+* ``linear``: TF-IDF word + char n-grams → logistic regression heads, saved as plain arrays.
 * ``minilm``: fine-tuned all-MiniLM-L6-v2 exported to int8 ONNX; served with onnxruntime and
   ``tokenizers`` only (no torch at inference).
 """
@@ -62,23 +62,20 @@ def harm_from_cumulative(
 
 
 class _LinearScorer:
-    """TF-IDF + logistic heads, loaded from ``model.skops`` (no pickle)."""
+    """TF-IDF n-grams + logistic heads, loaded from ``model.npz`` (or a 0.1.0 ``model.skops``); no pickle."""
 
     def __init__(self, folder: Path) -> None:
         from modops.training.text_linear import load_linear
 
-        path = folder / "model.skops"
         try:
-            obj = load_linear(path)
-        except Exception as err:  # skops raises many types for untrusted/corrupt files
-            raise ArtifactError(f"cannot load {path}: {err}") from None
-        self.features = obj["features"]
-        self.coef = np.asarray(obj["coef"], dtype=np.float32)
-        self.intercept = np.asarray(obj["intercept"], dtype=np.float32)
+            self.model = load_linear(folder)
+        except Exception as err:  # numpy/zip/skops raise many types for corrupt or missing files
+            raise ArtifactError(f"cannot load the linear model in {folder}: {err}") from None
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        x = self.features.transform(texts)
-        return sigmoid(np.asarray(x @ self.coef) + self.intercept)
+        from modops.training.text_linear import linear_scores
+
+        return sigmoid(linear_scores(self.model, texts))
 
 
 class _OnnxScorer:

@@ -1,7 +1,10 @@
 """Linear text family: TF-IDF word + char n-grams → one logistic-regression head per target.
 
-Heads share the features; their weights are stacked into one ``(n_features, n_heads)`` matrix so
-inference is one sparse matrix product. Saved with skops (no pickle).
+Features come from :class:`modops.detectors.ngram_features.NgramTfidf` (n-gram hashes computed with
+numpy for a whole batch). Heads share the features; their weights are stacked into one
+``(n_features, n_heads)`` matrix, so inference is one pass over the batch's n-grams. Saved as
+``model.npz`` (plain arrays, loaded with ``allow_pickle=False``). Bundles from modops 0.1.0 hold a
+scikit-learn pipeline in ``model.skops``; :func:`load_linear` still reads them.
 """
 
 from __future__ import annotations
@@ -11,6 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from modops.detectors.ngram_features import NgramTfidf
+
+FORMAT = "modops-linear/2"
 
 
 @dataclass
@@ -24,52 +31,35 @@ class LinearConfig:
     min_df: int = 2
     C: float = 4.0
     max_iter: int = 1000
+    identity_weight: float = 5.0  # sample weight of the counterfactual identity rows (bias mitigation)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"family": "linear", **asdict(self)}
+        return {"family": "linear", "features": FORMAT, **asdict(self)}
 
 
-def build_features(cfg: LinearConfig) -> Any:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import FeatureUnion
-
-    return FeatureUnion(
-        [
-            (
-                "word",
-                TfidfVectorizer(
-                    ngram_range=cfg.word_ngrams,
-                    min_df=cfg.min_df,
-                    max_features=cfg.word_max_features,
-                    sublinear_tf=True,
-                    dtype=np.float32,
-                ),
-            ),
-            (
-                "char",
-                TfidfVectorizer(
-                    analyzer="char_wb",
-                    ngram_range=cfg.char_ngrams,
-                    min_df=cfg.min_df,
-                    max_features=cfg.char_max_features,
-                    sublinear_tf=True,
-                    dtype=np.float32,
-                ),
-            ),
-        ]
+def build_features(cfg: LinearConfig, texts: list[str]) -> NgramTfidf:
+    return NgramTfidf.fit(
+        texts,
+        word_ngrams=tuple(cfg.word_ngrams),  # type: ignore[arg-type]
+        char_ngrams=tuple(cfg.char_ngrams),  # type: ignore[arg-type]
+        min_df=cfg.min_df,
+        word_max_features=cfg.word_max_features,
+        char_max_features=cfg.char_max_features,
     )
 
 
-def fit_linear(texts: list[str], targets: np.ndarray, cfg: LinearConfig) -> dict[str, Any]:
+def fit_linear(
+    texts: list[str], targets: np.ndarray, cfg: LinearConfig, sample_weight: np.ndarray | None = None
+) -> dict[str, Any]:
     """Fit the features and one binary logistic head per column of ``targets`` (NaN = unlabelled row).
 
-    Returns the skops-serializable model dict ``{"features", "coef", "intercept"}``. A head whose
-    labelled rows hold one class only gets a constant intercept (its base rate).
+    Returns the model dict ``{"features", "coef", "intercept"}``. A head whose labelled rows hold one
+    class only gets a constant intercept (its base rate).
     """
     from sklearn.linear_model import LogisticRegression
 
-    features = build_features(cfg)
-    x = features.fit_transform(texts)
+    features = build_features(cfg, texts)
+    x = features.transform(texts)
     n_heads = targets.shape[1]
     coef = np.zeros((x.shape[1], n_heads), dtype=np.float32)
     intercept = np.zeros(n_heads, dtype=np.float32)
@@ -81,48 +71,47 @@ def fit_linear(texts: list[str], targets: np.ndarray, cfg: LinearConfig) -> dict
             intercept[j] = np.log(rate / (1 - rate))
             continue
         clf = LogisticRegression(C=cfg.C, solver="liblinear", max_iter=cfg.max_iter)
-        clf.fit(x[known], y)
+        clf.fit(x[known], y, sample_weight=None if sample_weight is None else sample_weight[known])
         coef[:, j] = clf.coef_[0]
         intercept[j] = clf.intercept_[0]
     return {"features": features, "coef": coef, "intercept": intercept}
 
 
 def save_linear(model: dict[str, Any], folder: Path) -> list[str]:
-    """Write ``model.skops`` into ``folder``; returns the bundle file list.
-
-    Each vectorizer's vocabulary is stored as one numpy string array (term ``i`` has column ``i``)
-    instead of a 250k-entry dict: skops (de)serializes dicts item by item, which made loading take
-    ~25 s; an array loads in milliseconds. :func:`load_linear` rebuilds the dicts.
-    """
-    import skops.io as sio
-
+    """Write ``model.npz`` (feature vocabularies, IDF, weights) into ``folder``; returns the file list."""
     folder.mkdir(parents=True, exist_ok=True)
-    vocab: dict[str, np.ndarray] = {}
-    for name, vec in model["features"].transformer_list:
-        # ``stop_words_`` holds every pruned n-gram (millions): introspection only, safe to drop.
-        if hasattr(vec, "stop_words_"):
-            delattr(vec, "stop_words_")
-        if hasattr(vec, "vocabulary_"):
-            terms = np.empty(len(vec.vocabulary_), dtype=object)
-            for term, idx in vec.vocabulary_.items():
-                terms[int(idx)] = term
-            vocab[name] = terms.astype(str)
-            del vec.vocabulary_
-    payload = {
-        "features": model["features"],
-        "vocab": vocab,
-        "coef": model["coef"],
-        "intercept": model["intercept"],
+    features: NgramTfidf = model["features"]
+    arrays = features.to_arrays() | {
+        "coef": np.asarray(model["coef"], dtype=np.float32),
+        "intercept": np.asarray(model["intercept"], dtype=np.float32),
+        "format": np.asarray(FORMAT),
     }
-    sio.dump(payload, folder / "model.skops", compression=8)  # zip deflate keeps the vocabulary small
-    for name, vec in model["features"].transformer_list:  # keep the in-memory model usable
-        if name in vocab:
-            vec.vocabulary_ = {t: i for i, t in enumerate(vocab[name].tolist())}
-    return ["model.skops"]
+    with (folder / "model.npz").open("wb") as fh:
+        np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
+    return ["model.npz"]
 
 
-def load_linear(path: Path) -> dict[str, Any]:
-    """Load ``model.skops`` (no untrusted types are accepted) and restore the vocabularies."""
+def load_linear(folder: Path) -> dict[str, Any]:
+    """Load the model in ``folder``: ``model.npz``, or a 0.1.0 ``model.skops`` (no untrusted types).
+
+    Returns ``{"features", "coef", "intercept"}``; ``features`` has ``transform(texts)``.
+    Raises ``ValueError``/``OSError`` on a corrupt or missing file.
+    """
+    path = folder / "model.npz"
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as z:
+            if str(z["format"]) != FORMAT:
+                raise ValueError(f"unknown linear model format {str(z['format'])!r}")
+            features = NgramTfidf.from_arrays(z)
+            coef = np.asarray(z["coef"], dtype=np.float32)
+            intercept = np.asarray(z["intercept"], dtype=np.float32)
+        if coef.shape != (features.n_features, len(intercept)):
+            raise ValueError(f"weights of shape {coef.shape} do not match {features.n_features} features")
+        return {"features": features, "coef": coef, "intercept": intercept}
+    return _load_skops(folder / "model.skops")
+
+
+def _load_skops(path: Path) -> dict[str, Any]:
     import skops.io as sio
 
     obj = sio.load(path, trusted=[])
@@ -133,9 +122,18 @@ def load_linear(path: Path) -> dict[str, Any]:
     return dict(obj)
 
 
+def linear_scores(model: dict[str, Any], texts: list[str]) -> np.ndarray:
+    """Raw head logits ``(n, n_heads)``."""
+    features = model["features"]
+    if isinstance(features, NgramTfidf):
+        raw = features.linear(texts, model["coef"])
+    else:  # 0.1.0 scikit-learn pipeline
+        raw = np.asarray(features.transform(texts) @ model["coef"])
+    return raw + model["intercept"]
+
+
 def predict_linear(model: dict[str, Any], texts: list[str]) -> np.ndarray:
     """Head probabilities ``(n, n_heads)``; same maths as the detector's scorer."""
     from modops.detectors.toxicity import sigmoid
 
-    x = model["features"].transform(texts)
-    return sigmoid(np.asarray(x @ model["coef"]) + model["intercept"])
+    return sigmoid(linear_scores(model, texts))

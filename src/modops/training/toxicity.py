@@ -224,7 +224,11 @@ def train(opts: TrainOptions, step: Step = _noop) -> TrainResult:
 
         cfg = LinearConfig(**{k: v for k, v in opts.extra.items() if k in LinearConfig.__dataclass_fields__})
         step(f"fitting TF-IDF + logistic heads on {len(x_train)} rows")
-        model = fit_linear(x_train, y_train, cfg)
+        weight = np.ones(len(train_df))
+        if cfg.identity_weight != 1.0:  # up-weight the counterfactual identity mentions (bias)
+            ident = (train_df["source"] == "lookalike") & (train_df["identity_attack"] == 0)
+            weight[ident.to_numpy()] = cfg.identity_weight
+        model = fit_linear(x_train, y_train, cfg, sample_weight=weight)
         train_seconds = time.perf_counter() - t0
         files = save_linear(model, out)
         config: dict[str, Any] = cfg.to_dict()
@@ -381,9 +385,11 @@ def model_card(meta: Any, version: Any) -> str:
         "## Data",
         f"- Dataset version `{meta.dataset_version}` (rows: {m.get('rows')}).",
         "- Davidson et al. 2017 (MIT), Ruddit (MIT), HatemojiBuild (CC-BY-4.0, Kirk et al. 2022 — attribution "
-        "required), obfuscated variants made with the modops normalizer, and templated safe look-alikes.",
+        "required), UCI SMS Spam Collection as benign everyday text (CC-BY-4.0, Almeida & Gómez Hidalgo "
+        "2011 — attribution required), obfuscated variants made with the modops normalizer, and templated "
+        "safe look-alikes.",
         "- Harm mapping: Davidson `(0.9·hate + 0.6·offensive)/votes`; Ruddit `clip(offensiveness, 0, 1)`; "
-        "HatemojiBuild hateful 0.85 / not hateful 0 (0.5 if profane). See the dataset card.",
+        "HatemojiBuild hateful 0.85 / not hateful 0 (0.5 if profane); SMS 0. See the dataset card.",
         "",
         "## Metrics (bootstrap 95% CIs over groups)",
         "",
@@ -434,5 +440,10 @@ def model_card(meta: Any, version: Any) -> str:
         "- `identity_attack` is learned from Davidson hate votes and HatemojiBuild only: no labels for other "
         "categories (threat, sexual, self-harm) exist in the training data, so none are shipped.",
         "- Obfuscations the normalizer does not know are only partly covered by char n-grams.",
+        "- Bias mitigation is counterfactual: templated neutral sentences mentioning identities (weighted "
+        f"×{meta.training_config.get('identity_weight', 1.0)} in the linear family) teach that an identity word "
+        "alone is not harm. The golden identity sentences of `modops eval toxicity` were used to find the "
+        "problem; no template is a near-copy of one of them (word Jaccard < 0.6, checked in the tests). "
+        "Identities, phrasings and languages outside the templates may still be over-flagged.",
     ]
     return "\n".join(lines) + "\n"
