@@ -107,6 +107,20 @@ def test_token_scan_matches_trigger_loop(norm: Normalizer) -> None:
         assert fast == slow, text
 
 
+def test_ascii_scan_matches_token_pass(norm: Normalizer) -> None:
+    """The printable-ASCII pre-scan hands ``_once`` the hits of the generic token pass."""
+    state = norm._state
+    for text in _texts():
+        if not (text.isascii() and text.isprintable()):
+            continue
+        low = text.lower()
+        pre = norm._ascii_scan(state, low, text)
+        if pre is None or pre[2] is None:
+            continue
+        triples = [end - 2 for end, v in state.automaton.iter(low) if v[3] is _TRIPLE]
+        assert _hit_key(pre[2]) == _hit_key(norm._token_hits(state, low, text, triples, fast=False)), text
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(_ALPHABET), max_size=60))
 def test_token_scan_matches_trigger_loop_random(text: str) -> None:

@@ -515,7 +515,8 @@ class Normalizer:
             pre = self._ascii_scan(st, low, text)
             if pre is None:
                 return _new_nt(text, text, range(len(text) + 1), (), st.version, truncated, notes)
-        result, done = self._once(st, text, truncated, notes, pre=pre)
+        box: list[tuple[str, list[Any]]] = []
+        result, done = self._once(st, text, truncated, notes, pre=pre, out_ac=box)
         assert result is not None
         # A replacement can meet its neighbours and form something new ("suicide$",
         # "ass_ѕ"); re-run until nothing changes so normalize() is idempotent.
@@ -526,38 +527,46 @@ class Normalizer:
             # the re-run almost never changes anything: it then stops before building a result
             pre = None
             if t.isascii() and (t.isprintable() or _ASCII_SPECIAL.search(t) is None):
-                pre = self._ascii_scan(st, t.lower(), t)
+                low = t.lower()
+                # the last run's automaton matches, when they were over this very text
+                ac_known = box[-1][1] if box and box[-1][0] == low else None
+                pre = self._ascii_scan(st, low, t, ac_known)
                 if pre is None:  # the re-run would give ``t`` again
                     break
-            again, done = self._once(st, t, False, (), same_as=t, pre=pre)
+            box.clear()
+            again, done = self._once(st, t, False, (), same_as=t, pre=pre, out_ac=box)
             if again is None or again.normalized == t:
                 break
             result = _compose(result, again)
         return result
 
-    def _ascii_scan(self, st: _State, low: str, cased: str) -> _Pre | None:
+    def _ascii_scan(self, st: _State, low: str, cased: str, ac_known: list[Any] | None = None) -> _Pre | None:
         """None when the passes cannot change a printable-ASCII text (the usual case), else
         what ``_once`` needs: ``low`` (the text lowercased), its automaton matches and, when
         already known, the token hits.
 
         No automaton key but stretch marks (so no pass 3), no spaced letters and no token
         that decodes: then all three passes return no hit, i.e. the identity.
+        ``ac_known``: the automaton matches of ``low``, when already at hand.
         """
-        ac = list(st.automaton.iter(low))
+        ac = list(st.automaton.iter(low)) if ac_known is None else ac_known
         if _maybe_spaced(low):
             return low, ac, None
         if ac:
             # stretch marks alone ("sooo"): pass 3 has no key to act on, pass 2 is the token
             # scan with those marks
-            if any(v[3] is not _TRIPLE for _, v in ac):
-                return low, ac, None
-            hits = self._token_hits_fast(st, low, cased, [], [end - 2 for end, _ in ac], [])
+            triples = [end - 2 for end, v in ac if v[3] is _TRIPLE]
+            if len(triples) < len(ac):
+                # pass 3 has keys; pass 2 (no spaced span) is this token scan, known here
+                return low, ac, self._token_hits_fast(st, low, cased, [], triples, [])
+            hits = self._token_hits_fast(st, low, cased, [], triples, [])
             return (low, ac, hits) if hits else None
         # no spaced span and no stretch mark: pass 2 is the token scan of _token_hits_fast
-        # alone. First the cheap question (does any token decode?), stopping at the first
-        # that does; in ASCII text the character next to a token is never alphanumeric
-        # (letters and digits are token characters), so no boundary check.
+        # alone, done here in one loop (same tokens, same order; most texts end with no hit).
+        # In ASCII text the character next to a token is never alphanumeric (letters and
+        # digits are token characters), so no boundary check.
         cache = st.cache
+        found: list[_Hit] | None = None
         for m in _TOKEN_FAST.finditer(low):
             s, e = m.span()
             while s and low[s - 1] in _TOKSET:
@@ -569,9 +578,14 @@ class Normalizer:
             if e - s < 2 or e - s > _MAX_TOKEN:
                 continue
             tok = low[s:e]
-            if (cache[tok] if tok in cache else self._cached_decode(st, tok, False)) is not None:
-                return low, ac, self._token_hits_fast(st, low, cased, [], (), [])
-        return None
+            res = cache[tok] if tok in cache else self._cached_decode(st, tok, False)
+            if res is not None:
+                if found is None:
+                    found = []
+                word, kind, idx = res
+                entry = st.entries[idx]
+                found.append(_Hit(s, e, match_case(cased[s:e], word), kind, entry, entry.harmful))
+        return None if found is None else (low, ac, found)
 
     def _once(
         self,
@@ -582,6 +596,7 @@ class Normalizer:
         same_as: str | None = None,
         pre: _Pre | None = None,
         fast: bool = True,
+        out_ac: list[tuple[str, list[Any]]] | None = None,
     ) -> tuple[NormalizedText | None, bool]:
         """One run of the three passes; None when the output text equals ``same_as``.
 
@@ -595,14 +610,16 @@ class Normalizer:
             t1, m1, c_hits = text, None, []
             low1, ac, t_hits = pre
         else:
-            if (
-                (text.isprintable() or _ASCII_SPECIAL.search(text) is None)
-                if text.isascii()
-                else st.chars.special_set.isdisjoint(text)
-            ):
+            present: frozenset[str] | None = None
+            if text.isascii():
+                if not (text.isprintable() or _ASCII_SPECIAL.search(text) is None):
+                    present = st.chars.special_set.intersection(text)
+            else:
+                present = st.chars.special_set.intersection(text)
+            if not present:
                 t1, m1, c_hits = text, None, []
             else:
-                t1, m1, c_hits = self._char_pass(st, text)
+                t1, m1, c_hits = self._char_pass(st, text, present)
             low1 = t1.lower()
             if len(low1) != len(t1):
                 low1 = "".join(c.lower() if len(c.lower()) == 1 else c for c in t1)
@@ -644,6 +661,8 @@ class Normalizer:
                 h.out_span = sp
         else:
             t3, m3 = t2, None
+            if out_ac is not None:
+                out_ac.append((low2, ac))  # the matches over the output text (lowercased)
         if same_as is not None and t3 == same_as:
             return None, False
         if not (c_hits or t_hits or a_hits or safe_hits):
@@ -739,12 +758,16 @@ class Normalizer:
         )
 
     # ------------------------------------------------------------------ pass 1
-    def _char_pass(self, st: _State, text: str) -> tuple[str, list[int] | None, list[_Hit]]:
+    def _char_pass(
+        self, st: _State, text: str, present: frozenset[str] | None = None
+    ) -> tuple[str, list[int] | None, list[_Hit]]:
+        """Pass 1; ``present``: the special characters of ``text``, when already known."""
         tables = st.chars
         fixed = tables.fixed
         homo = tables.homoglyphs
         # positions of every special character: one C-level set intersection, then str.find
-        present = tables.special_set.intersection(text)
+        if present is None:
+            present = tables.special_set.intersection(text)
         positions: list[int] = []
         for ch in present:
             i = text.find(ch)
