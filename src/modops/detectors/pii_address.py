@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from modops.detectors.pii_recognizers import Span, context_words
+from modops.detectors.pii_recognizers import Span, context_words, has_digits
 
 _SUFFIXES = (
     "street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|ter|"
@@ -142,21 +142,25 @@ ADDRESS_CTX = (
     "at",
 )
 
+# (name, pattern, base score, whether a match always holds a digit: a cheap exact prefilter)
 _ADDRESS_PATTERNS = (
-    ("street_address_en", _EN_ADDRESS, 0.7),
-    ("street_address_unit", _UNIT_FIRST, 0.6),
-    ("street_address_pobox", _PO_BOX, 0.7),
-    ("street_address_de_nl", _DE_ADDRESS, 0.65),
-    ("street_address_fr", _FR_ADDRESS, 0.65),
-    ("street_address_es_it", _ES_IT_ADDRESS, 0.6),
+    ("street_address_en", _EN_ADDRESS, 0.7, True),
+    ("street_address_unit", _UNIT_FIRST, 0.6, False),
+    ("street_address_pobox", _PO_BOX, 0.7, True),
+    ("street_address_de_nl", _DE_ADDRESS, 0.65, True),
+    ("street_address_fr", _FR_ADDRESS, 0.65, True),
+    ("street_address_es_it", _ES_IT_ADDRESS, 0.6, True),
 )
 
 
 def find_addresses(text: str, lowered: str | None = None) -> list[Span]:
     """STREET_ADDRESS spans. A match with a city/state/zip tail scores higher than a bare street."""
     lowered = text.lower() if lowered is None else lowered
+    has_digit = has_digits(text)
     out: list[Span] = []
-    for name, pattern, base in _ADDRESS_PATTERNS:
+    for name, pattern, base, needs_digit in _ADDRESS_PATTERNS:
+        if needs_digit and not has_digit:
+            continue
         for m in pattern.finditer(text):
             start, end = m.span()
             value = text[start:end].rstrip(" ,\n")

@@ -61,6 +61,9 @@ class PatternRecognizer:
     context_boost: float = 0.3
     needs_context: bool = False
     group: int = 0
+    # Cheap prefilters (substring checks in C), exact: a text without them cannot match ``pattern``.
+    needs_digit: bool = False
+    needs_any: tuple[str, ...] = ()
 
     def find(self, text: str, lowered: str | None = None) -> list[Span]:
         lowered = text.lower() if lowered is None else lowered
@@ -406,20 +409,48 @@ DL_CTX = ("driver", "driver's", "drivers", "license", "licence", "dl", "dl#", "d
 
 
 RECOGNIZERS: tuple[PatternRecognizer, ...] = (
-    PatternRecognizer("email_regex", "EMAIL_ADDRESS", _EMAIL, 0.85, None, EMAIL_CTX, 0.15),
-    PatternRecognizer("email_spelled", "EMAIL_ADDRESS", _EMAIL_SPELLED, 0.6, None, EMAIL_CTX, 0.3),
-    PatternRecognizer("us_ssn", "US_SSN", _SSN, 0.5, validate_ssn, SSN_CTX, 0.45),
-    PatternRecognizer("credit_card_luhn", "CREDIT_CARD", _CARD, 0.75, validate_card, CARD_CTX, 0.2),
-    PatternRecognizer("iban_mod97", "IBAN_CODE", _IBAN, 0.85, validate_iban, IBAN_CTX, 0.15),
-    PatternRecognizer("ipv4", "IP_ADDRESS", _IPV4, 0.6, validate_ip, IP_CTX, 0.3),
-    PatternRecognizer("ipv6", "IP_ADDRESS", _IPV6, 0.6, validate_ipv6, IP_CTX, 0.3),
-    PatternRecognizer("url", "URL", _URL, 0.6, validate_url, URL_CTX, 0.2),
-    PatternRecognizer("date_of_birth", "DATE_OF_BIRTH", _DATE, 0.6, validate_date, DOB_CTX, 0.3, True),
-    PatternRecognizer("crypto_wallet", "CRYPTO", _CRYPTO, 0.75, validate_crypto, CRYPTO_CTX, 0.2),
+    PatternRecognizer("email_regex", "EMAIL_ADDRESS", _EMAIL, 0.85, None, EMAIL_CTX, 0.15, needs_any=("@",)),
+    # the spelled-out "at" is matched case-insensitively; "at" also covers "(at)" and "[at]"
     PatternRecognizer(
-        "us_passport", "US_PASSPORT", _PASSPORT, 0.55, validate_passport, PASSPORT_CTX, 0.35, True
+        "email_spelled",
+        "EMAIL_ADDRESS",
+        _EMAIL_SPELLED,
+        0.6,
+        None,
+        EMAIL_CTX,
+        0.3,
+        needs_any=("at", "AT", "At", "aT"),
     ),
-    PatternRecognizer("us_driver_license", "US_DRIVER_LICENSE", _DL, 0.5, validate_dl, DL_CTX, 0.35, True),
+    PatternRecognizer("us_ssn", "US_SSN", _SSN, 0.5, validate_ssn, SSN_CTX, 0.45, needs_digit=True),
+    PatternRecognizer(
+        "credit_card_luhn", "CREDIT_CARD", _CARD, 0.75, validate_card, CARD_CTX, 0.2, needs_digit=True
+    ),
+    PatternRecognizer(
+        "iban_mod97", "IBAN_CODE", _IBAN, 0.85, validate_iban, IBAN_CTX, 0.15, needs_digit=True
+    ),
+    PatternRecognizer("ipv4", "IP_ADDRESS", _IPV4, 0.6, validate_ip, IP_CTX, 0.3, needs_digit=True),
+    PatternRecognizer("ipv6", "IP_ADDRESS", _IPV6, 0.6, validate_ipv6, IP_CTX, 0.3, needs_any=(":",)),
+    PatternRecognizer("url", "URL", _URL, 0.6, validate_url, URL_CTX, 0.2, needs_any=("/", "www.")),
+    PatternRecognizer(
+        "date_of_birth", "DATE_OF_BIRTH", _DATE, 0.6, validate_date, DOB_CTX, 0.3, True, needs_digit=True
+    ),
+    PatternRecognizer(
+        "crypto_wallet", "CRYPTO", _CRYPTO, 0.75, validate_crypto, CRYPTO_CTX, 0.2, needs_digit=True
+    ),
+    PatternRecognizer(
+        "us_passport",
+        "US_PASSPORT",
+        _PASSPORT,
+        0.55,
+        validate_passport,
+        PASSPORT_CTX,
+        0.35,
+        True,
+        needs_digit=True,
+    ),
+    PatternRecognizer(
+        "us_driver_license", "US_DRIVER_LICENSE", _DL, 0.5, validate_dl, DL_CTX, 0.35, True, needs_digit=True
+    ),
 )
 
 # SSN without separators and 9-digit strings in general are only SSNs with context
@@ -509,15 +540,28 @@ def find_phones(text: str, lowered: str) -> list[Span]:
 def run_recognizers(text: str, labels: set[str] | None = None) -> list[Span]:
     """All pattern recognizers (not NER/address) over ``text``; spans in ``text`` coordinates."""
     lowered = text.lower()
+    has_digit = has_digits(text)
     spans: list[Span] = []
     for rec in RECOGNIZERS:
         if labels is not None and rec.label not in labels:
+            continue
+        if (rec.needs_digit and not has_digit) or (
+            rec.needs_any and not any(k in text for k in rec.needs_any)
+        ):
             continue
         found = rec.find(text, lowered)
         if rec.label == "US_SSN":
             # a bare 9-digit run is an SSN only with context
             found = [s for s in found if not _SSN_BARE.match(text[s.start : s.end]) or s.context]
         spans.extend(found)
-    if labels is None or "PHONE_NUMBER" in labels:
+    if has_digit and (labels is None or "PHONE_NUMBER" in labels):
         spans.extend(find_phones(text, lowered))
     return spans
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def has_digits(text: str) -> bool:
+    """Whether ``text`` has a digit in the regex sense (``\\d``, any script), as the patterns use."""
+    return _DIGIT.search(text) is not None

@@ -1,8 +1,9 @@
 """Prediction log: every decision the service makes, in an embedded SQLite file under ``MODOPS_HOME``.
 
-Writes never block a request: ``log()`` only puts records on an in-memory queue and a
-single writer thread inserts them in batches (one transaction per batch). ``close()``
-drains the queue before returning, so a graceful shutdown loses nothing.
+Writes never block a request: ``log()`` only appends records to an in-memory buffer and a
+single writer thread inserts them in batches (one transaction per batch) every
+``flush_interval_s``. ``close()`` drains the buffer before returning, so a graceful shutdown
+loses nothing.
 
 The raw text is stored only when ``store_text`` is on; otherwise a salted hash
 (HMAC-SHA256 keyed with ``hash_salt``) lets you join repeated inputs without keeping them.
@@ -14,11 +15,12 @@ import hashlib
 import hmac
 import json
 import logging
-import queue
+import os
+import random
 import sqlite3
 import threading
 import time
-import uuid
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +65,16 @@ _COLUMNS = (
     "text",
 )
 _INSERT = f"INSERT INTO predictions ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
-_STOP = object()
+
+
+_rng = random.Random(random.SystemRandom().getrandbits(128))
+if hasattr(os, "register_at_fork"):  # a forked worker must not repeat its parent's ids
+    os.register_at_fork(after_in_child=lambda: _rng.seed(random.SystemRandom().getrandbits(128)))
+
+
+def _record_id() -> str:
+    """32 random hex digits (uuid4's shape) without a system call per record."""
+    return f"{_rng.getrandbits(128):032x}"
 
 
 def default_log_path(home: Path) -> Path:
@@ -91,7 +102,7 @@ class PredictionRecord:
     policy: str | None = None
     request_id: str | None = None
     ts: float = field(default_factory=time.time)
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    id: str = field(default_factory=lambda: _record_id())
 
 
 class PredictionLog:
@@ -111,11 +122,16 @@ class PredictionLog:
         self._salt = hash_salt
         self._batch_size = batch_size
         self._flush_interval_s = flush_interval_s
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        # A deque, not a queue: appending wakes no thread. Waking the writer on every record made
+        # it contend for the GIL with the request path (measured under load); it polls instead.
+        self._buffer: deque[PredictionRecord] = deque()
+        self._wake = threading.Event()
+        self._stopping = False
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.written = 0
         self.failed = 0
+        self._versions_json: dict[tuple[tuple[str, str], ...], str] = {}
         self._init_db()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -139,21 +155,21 @@ class PredictionLog:
         """Start the writer thread (idempotent)."""
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
+                self._stopping = False
                 self._thread = threading.Thread(target=self._run, name="modops-prediction-log", daemon=True)
                 self._thread.start()
         return self
 
     def close(self, timeout: float | None = 30.0) -> None:
-        """Flush everything queued so far, then stop the writer."""
+        """Flush everything logged so far, then stop the writer."""
         with self._lock:
             thread = self._thread
             self._thread = None
-        if thread is None:
-            self._drain_inline()
-            return
-        self._queue.put(_STOP)
-        thread.join(timeout)
-        # Anything logged after the sentinel (a request racing the shutdown) is written here.
+        if thread is not None:
+            self._stopping = True
+            self._wake.set()
+            thread.join(timeout)
+        # Anything logged after the writer's last pass (a request racing the shutdown) is written here.
         self._drain_inline()
 
     def __enter__(self) -> PredictionLog:
@@ -165,13 +181,24 @@ class PredictionLog:
     # -- writing ---------------------------------------------------------------------------
 
     def log(self, records: Iterable[PredictionRecord]) -> None:
-        """Queue records for writing; never blocks on I/O."""
-        for r in records:
-            self._queue.put(r)
+        """Buffer records for writing; never blocks on I/O."""
+        self._buffer.extend(records)
+        if len(self._buffer) >= self._batch_size:
+            self._wake.set()  # a full batch is waiting: write it now rather than at the next tick
 
     @property
     def pending(self) -> int:
-        return self._queue.qsize()
+        return len(self._buffer)
+
+    def _take(self, n: int) -> list[PredictionRecord]:
+        out: list[PredictionRecord] = []
+        buf = self._buffer
+        try:
+            while buf and len(out) < n:
+                out.append(buf.popleft())
+        except IndexError:  # emptied by a shutdown drain racing the writer
+            pass
+        return out
 
     def _row(self, r: PredictionRecord) -> tuple[Any, ...]:
         return (
@@ -181,7 +208,7 @@ class PredictionLog:
             r.route,
             r.action,
             int(r.flagged),
-            json.dumps(r.model_versions, sort_keys=True),
+            self._versions(r.model_versions),
             json.dumps(r.scores, sort_keys=True),
             len(r.text),
             round(float(r.latency_ms), 3),
@@ -190,6 +217,16 @@ class PredictionLog:
             salted_hash(r.text, self._salt),
             r.text if self.store_text else None,
         )
+
+    def _versions(self, versions: dict[str, str]) -> str:
+        # The same few version maps repeat on every record: encode each once.
+        key = tuple(sorted(versions.items()))
+        out = self._versions_json.get(key)
+        if out is None:
+            if len(self._versions_json) > 64:
+                self._versions_json.clear()
+            out = self._versions_json[key] = json.dumps(versions, sort_keys=True)
+        return out
 
     def _write(self, conn: sqlite3.Connection, batch: Sequence[PredictionRecord]) -> None:
         if not batch:
@@ -211,51 +248,26 @@ class PredictionLog:
     def _run(self) -> None:
         conn = self._connect()
         try:
-            stop = False
-            while not stop:
-                batch: list[PredictionRecord] = []
-                try:
-                    item = self._queue.get(timeout=0.5)
-                except queue.Empty:
-                    continue
-                if item is _STOP:
-                    break
-                batch.append(item)
-                deadline = time.monotonic() + self._flush_interval_s
-                while len(batch) < self._batch_size:
-                    remaining = deadline - time.monotonic()
-                    try:
-                        item = (
-                            self._queue.get(timeout=max(remaining, 0.0))
-                            if remaining > 0
-                            else self._queue.get_nowait()
-                        )
-                    except queue.Empty:
-                        break
-                    if item is _STOP:
-                        stop = True
-                        break
-                    batch.append(item)
-                self._write(conn, batch)
+            while True:
+                self._wake.wait(self._flush_interval_s)
+                self._wake.clear()
+                stopping = self._stopping
+                while self._buffer:
+                    self._write(conn, self._take(self._batch_size))
+                if stopping:
+                    return
         finally:
             conn.close()
 
     def _drain_inline(self) -> None:
-        batch = []
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if item is not _STOP:
-                batch.append(item)
-        if batch:
-            conn = self._connect()
-            try:
-                for i in range(0, len(batch), self._batch_size):
-                    self._write(conn, batch[i : i + self._batch_size])
-            finally:
-                conn.close()
+        if not self._buffer:
+            return
+        conn = self._connect()
+        try:
+            while self._buffer:
+                self._write(conn, self._take(self._batch_size))
+        finally:
+            conn.close()
 
     # -- reading (for monitoring) ----------------------------------------------------------
 

@@ -20,6 +20,7 @@ from modops.config import Settings, get_settings
 from modops.monitoring.prediction_log import PredictionLog, default_log_path
 from modops.serving.batching import MicroBatcher
 from modops.serving.errors import BodySizeLimitMiddleware, install_error_handlers
+from modops.serving.fastpath import ModerateFastPath
 from modops.serving.metrics import ServiceMetrics, install_metrics
 from modops.serving.models import ModelManager, ModeratorFactory, Served, VersionProbe, registry_factory
 from modops.serving.routes import all_routers
@@ -45,6 +46,7 @@ def create_app(
     micro_batch: bool = True,
     batch_workers: int | None = None,
     max_batch_texts: int = 64,
+    fast_path: bool = True,
 ) -> FastAPI:
     """Build the service.
 
@@ -53,6 +55,8 @@ def create_app(
     returns the versions to watch for hot reload (default with the registry factory:
     ``registry.champion_versions``). ``on_ready`` is called once the first models are in.
     ``micro_batch`` merges concurrent requests into shared pipeline calls (see ``batching``).
+    ``fast_path`` answers well-formed ``POST /v1/moderate`` requests without FastAPI's per-request
+    machinery (see ``fastpath``); everything else, errors included, goes through the routes.
     """
     settings = settings if settings is not None else get_settings()
     if moderator_factory is None:
@@ -113,6 +117,9 @@ def create_app(
     install_error_handlers(app)
     for router in all_routers():
         app.include_router(router)
+    if fast_path:
+        # Inside the metrics and size-limit middlewares (added after it): both still see every request.
+        app.add_middleware(ModerateFastPath)
     install_metrics(app, metrics)
 
     @app.get("/", include_in_schema=False)

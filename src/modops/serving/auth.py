@@ -13,6 +13,7 @@ import hmac
 from collections.abc import Iterable
 
 from fastapi import Request
+from starlette.requests import HTTPConnection
 
 from modops.serving.errors import ServiceError
 
@@ -22,7 +23,7 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def _presented_key(request: Request) -> str | None:
+def _presented_key(request: HTTPConnection) -> str | None:
     auth = request.headers.get("authorization")
     if auth:
         scheme, _, value = auth.partition(" ")
@@ -41,7 +42,7 @@ def _matches(key: str, digests: Iterable[str]) -> bool:
     return ok
 
 
-def check_key(request: Request, digests: list[str], *, admin: bool = False) -> None:
+def check_key(request: HTTPConnection, digests: list[str], *, admin: bool = False) -> None:
     """Raise 401/403 unless the request carries a key whose sha256 is in ``digests``."""
     key = _presented_key(request)
     if key is None:

@@ -1,21 +1,24 @@
 """Opportunistic micro-batching of concurrent requests into one ``Moderator.moderate`` call.
 
-Request threads put their texts on a queue and wait; ``workers`` dispatcher threads each take
-the oldest job plus whatever compatible jobs are already queued (same model generation and
-detector selection, up to ``max_texts``) and run them as ONE batch. Nothing waits for a batch
-to fill: a lone request runs at once, so latency at low load is unchanged, while under load
-the detectors see real batches (vectorised ONNX/linear inference, one spaCy ``pipe``) and the
-number of CPU-bound calls in flight stays at ``workers`` instead of one per request thread.
-"""
+Callers (request threads, or async routes through ``moderate_async``) put their texts on a
+queue and wait; ``workers`` dispatcher threads each take the oldest job plus whatever
+compatible jobs are already queued (same model generation and detector selection, up to
+``max_texts``) and run them as ONE batch. Nothing waits for a batch to fill: a lone request
+runs at once, so latency at low load is unchanged, while under load the detectors see real
+batches (vectorised ONNX/linear inference, one spaCy ``pipe``) and the number of CPU-bound
+calls in flight stays at ``workers`` instead of one per request. Async callers hand their jobs
+over once per event-loop pass and get their results back with one loop wake-up per batch."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Any
 
 from modops.core import Decision
 from modops.serving.models import Served
@@ -29,10 +32,33 @@ class _Job:
     texts: list[str]
     detectors: tuple[str, ...] | None
     future: Future[list[Decision]] = field(default_factory=Future)
+    # set for a caller awaiting on an event loop (async routes) instead of blocking on ``future``
+    loop: asyncio.AbstractEventLoop | None = None
+    afuture: asyncio.Future[list[Decision]] | None = None
 
     @property
     def key(self) -> tuple[int, tuple[str, ...] | None]:
         return (id(self.served.moderator), self.detectors)
+
+    def claim(self) -> bool:
+        """False when the caller already gave up (a cancelled future): its texts are skipped."""
+        if self.afuture is not None:
+            return not self.afuture.cancelled()
+        return self.future.set_running_or_notify_cancel()
+
+
+_Outcome = tuple[_Job, "list[Decision] | None", "BaseException | None"]
+
+
+def _settle(items: list[tuple[asyncio.Future[list[Decision]], Any, BaseException | None]]) -> None:
+    """On the event loop: resolve the async callers of one batch."""
+    for fut, result, err in items:
+        if fut.done():  # cancelled meanwhile
+            continue
+        if err is None:
+            fut.set_result(result)
+        else:
+            fut.set_exception(err)
 
 
 _STOP = object()
@@ -44,6 +70,8 @@ class MicroBatcher:
         self.max_texts = max(1, max_texts)
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._held: list[_Job] = []  # taken from the queue but incompatible with the last batch
+        # async jobs of the current event-loop pass, per loop (each is only touched by its loop)
+        self._outboxes: dict[asyncio.AbstractEventLoop, list[_Job]] = {}
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self.batches = 0
@@ -88,6 +116,42 @@ class MicroBatcher:
         self._queue.put(job)
         return job.future.result()
 
+    async def moderate_async(
+        self, served: Served, texts: Sequence[str], detectors: Sequence[str] | None = None
+    ) -> list[Decision]:
+        """``moderate`` for async routes: the event loop awaits the batch without a threadpool hop."""
+        if not self._threads:
+            from starlette.concurrency import run_in_threadpool
+
+            return await run_in_threadpool(served.moderator.moderate, list(texts), detectors)
+        if detectors:
+            detectors = served.moderator.select(detectors)
+        loop = asyncio.get_running_loop()
+        job = _Job(
+            served,
+            list(texts),
+            tuple(detectors) if detectors else None,
+            loop=loop,
+            afuture=loop.create_future(),
+        )
+        # Hand jobs to the pipeline thread at the end of this event-loop pass, all together: one
+        # wake-up per pass instead of one per request (each wake-up makes the two threads trade
+        # the GIL), and requests parsed in the same pass land in the same batch.
+        box = self._outboxes.get(loop)
+        if box is None:
+            box = self._outboxes[loop] = []
+            loop.call_soon(self._flush_outbox, loop)
+        box.append(job)
+        assert job.afuture is not None
+        return await job.afuture
+
+    def _flush_outbox(self, loop: asyncio.AbstractEventLoop) -> None:
+        for job in self._outboxes.pop(loop, []):
+            if self._threads:
+                self._queue.put(job)
+            else:  # stopped meanwhile: answer inline rather than never
+                self._execute([job])
+
     def _next(self, block: bool) -> object | None:
         with self._lock:
             if self._held:
@@ -128,24 +192,50 @@ class MicroBatcher:
                 return
 
     def _execute(self, batch: list[_Job]) -> None:
+        # An async caller that went away cancels its future: drop its texts from the batch.
+        batch = [job for job in batch if job.claim()]
+        if not batch:
+            return
         first = batch[0]
         texts = [t for job in batch for t in job.texts]
+        outcomes: list[_Outcome] = []
         try:
             decisions = first.served.moderator.moderate(texts, detectors=first.detectors)
         except BaseException as err:
             if len(batch) == 1:
-                first.future.set_exception(err)
-                return
-            # isolate the failure: rerun each job alone so only the bad one fails
+                outcomes.append((first, None, err))
+            else:
+                # isolate the failure: rerun each job alone so only the bad one fails
+                for job in batch:
+                    try:
+                        outcomes.append(
+                            (job, job.served.moderator.moderate(job.texts, detectors=job.detectors), None)
+                        )
+                    except BaseException as job_err:
+                        outcomes.append((job, None, job_err))
+        else:
+            self.batches += 1
+            self.jobs += len(batch)
+            pos = 0
             for job in batch:
-                try:
-                    job.future.set_result(job.served.moderator.moderate(job.texts, detectors=job.detectors))
-                except BaseException as job_err:
-                    job.future.set_exception(job_err)
-            return
-        self.batches += 1
-        self.jobs += len(batch)
-        pos = 0
-        for job in batch:
-            job.future.set_result(decisions[pos : pos + len(job.texts)])
-            pos += len(job.texts)
+                outcomes.append((job, decisions[pos : pos + len(job.texts)], None))
+                pos += len(job.texts)
+        self._deliver(outcomes)
+
+    @staticmethod
+    def _deliver(outcomes: list[_Outcome]) -> None:
+        """Hand results back: blocking callers directly, async callers with ONE wake-up per loop per batch."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[Any]] = {}
+        for job, result, err in outcomes:
+            if job.loop is None:
+                if err is None:
+                    job.future.set_result(result)  # type: ignore[arg-type]
+                else:
+                    job.future.set_exception(err)
+            else:
+                by_loop.setdefault(job.loop, []).append((job.afuture, result, err))
+        for loop, items in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle, items)
+            except RuntimeError:  # the loop is closed: nobody is waiting any more
+                log.debug("micro-batch results dropped: event loop closed")

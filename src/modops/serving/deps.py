@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import random
 import time
-import uuid
 from collections.abc import Sequence
 
 from fastapi import Request
+from starlette.requests import HTTPConnection
 
 from modops.config import Settings
 from modops.core import Decision
@@ -23,13 +25,19 @@ async def get_served(request: Request) -> Served:
     return manager.get()
 
 
-def settings_of(request: Request) -> Settings:
+def settings_of(request: HTTPConnection) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
+_rng = random.Random(random.SystemRandom().getrandbits(128))
+if hasattr(os, "register_at_fork"):  # a forked worker must not repeat its parent's ids
+    os.register_at_fork(after_in_child=lambda: _rng.seed(random.SystemRandom().getrandbits(128)))
+
+
 def new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex}"
+    """``<prefix>-<32 hex>``: random, uuid4's shape, without a system call per request."""
+    return f"{prefix}-{_rng.getrandbits(128):032x}"
 
 
 def check_texts(texts: Sequence[str], settings: Settings) -> list[str]:
@@ -74,8 +82,16 @@ def moderate_batched(
     return batcher.moderate(served, texts, detectors)
 
 
+async def moderate_batched_async(
+    request: HTTPConnection, served: Served, texts: Sequence[str], detectors: Sequence[str] | None
+) -> list[Decision]:
+    """``moderate_batched`` for async routes (in a worker thread when batching is off)."""
+    batcher: MicroBatcher = request.app.state.batcher
+    return await batcher.moderate_async(served, texts, detectors)
+
+
 def record(
-    request: Request,
+    request: HTTPConnection,
     route: str,
     texts: Sequence[str],
     decisions: Sequence[Decision],

@@ -6,11 +6,18 @@ Each app gets its own ``CollectorRegistry`` so several apps (tests) can live in 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
+from timeit import default_timer
+from typing import Any
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_fastapi_instrumentator import Instrumentator
+from prometheus_fastapi_instrumentator import metrics as http_metrics
+from prometheus_fastapi_instrumentator.routing import get_route_name
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modops.core import Decision
 
@@ -88,14 +95,120 @@ class ServiceMetrics:
         self.generation.set(generation)
 
 
+class _Sized:
+    __slots__ = ("headers",)
+
+    def __init__(self, content_length: str | None) -> None:
+        self.headers = {"Content-Length": content_length} if content_length is not None else {}
+
+
+class _Info:
+    """The fields of ``prometheus_fastapi_instrumentator.metrics.Info`` its default metrics read."""
+
+    __slots__ = (
+        "method",
+        "modified_duration",
+        "modified_duration_without_streaming",
+        "modified_handler",
+        "modified_status",
+        "request",
+        "response",
+    )
+
+    def __init__(self, method: str, handler: str, status: str, duration: float, first_byte: float) -> None:
+        self.method = method
+        self.modified_handler = handler
+        self.modified_status = status
+        self.modified_duration = duration
+        self.modified_duration_without_streaming = first_byte
+        self.request: _Sized
+        self.response: _Sized
+
+
+def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
+class HttpMetricsMiddleware:
+    """The instrumentator's default HTTP metrics, same names, labels and buckets, at less cost per request.
+
+    ``prometheus_fastapi_instrumentator``'s middleware builds a Request, a Response and an Info
+    object and re-matches every route on each request; on the 2-core box that was ~10% of the event
+    loop's time. This one resolves the route template once per (method, path) and feeds the
+    package's own ``metrics.default`` instrumentation, so the exposition is unchanged: untemplated
+    paths (404s) and ``/metrics`` are not counted, status codes are not grouped.
+    """
+
+    _MAX_CACHED = 1024
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        instrumentation: Callable[[Any], None],
+        excluded_handlers: Iterable[str] = ("/metrics",),
+    ) -> None:
+        self.app = app
+        self.instrumentation = instrumentation
+        self.excluded = [re.compile(p) for p in excluded_handlers]
+        self._handlers: dict[tuple[str, str, str], str | None] = {}
+
+    def _handler(self, scope: Scope) -> str | None:
+        key = (scope.get("method", ""), scope.get("root_path", ""), scope.get("path", ""))
+        try:
+            return self._handlers[key]
+        except KeyError:
+            pass
+        name = get_route_name(HTTPConnection(scope), should_include_root_path=True)
+        if name is not None and any(p.search(name) for p in self.excluded):
+            name = None
+        if len(self._handlers) >= self._MAX_CACHED:  # e.g. many distinct path parameters
+            self._handlers.clear()
+        self._handlers[key] = name
+        return name
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = default_timer()
+        handler = self._handler(scope)
+        if handler is None:  # untemplated (no route) or excluded: not counted
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        response_headers: list[tuple[bytes, bytes]] = []
+        first_byte = 0.0
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, response_headers, first_byte
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                response_headers = list(message.get("headers") or [])
+                first_byte = max(default_timer() - start, 0.0)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            info = _Info(scope["method"], handler, str(status), max(default_timer() - start, 0.0), first_byte)
+            info.request = _Sized(_header(scope.get("headers") or (), b"content-length"))
+            info.response = _Sized(_header(response_headers, b"content-length") or "0")
+            self.instrumentation(info)
+
+
 def install_metrics(app: FastAPI, metrics: ServiceMetrics) -> Instrumentator:
+    """HTTP metrics (``HttpMetricsMiddleware``) and the ``/metrics`` endpoint for ``metrics.registry``."""
+    instrumentation = http_metrics.default(latency_lowr_buckets=_LATENCY_BUCKETS, registry=metrics.registry)
+    if instrumentation is not None:
+        app.add_middleware(HttpMetricsMiddleware, instrumentation=instrumentation)
     instrumentator = Instrumentator(
         should_group_status_codes=False,
         should_ignore_untemplated=True,
         excluded_handlers=["/metrics"],
         registry=metrics.registry,
     )
-    instrumentator.instrument(app, latency_lowr_buckets=_LATENCY_BUCKETS).expose(
-        app, endpoint="/metrics", include_in_schema=False
-    )
+    instrumentator.expose(app, endpoint="/metrics", include_in_schema=False)
     return instrumentator

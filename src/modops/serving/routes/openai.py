@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from modops.serving.auth import require_api_key
-from modops.serving.deps import check_texts, get_served, moderate_batched, new_id, record, settings_of
+from modops.serving.deps import check_texts, get_served, moderate_batched_async, new_id, record, settings_of
 from modops.serving.errors import ServiceError
 from modops.serving.models import Served
 from modops.serving.openai_compat import category_thresholds, required_detectors, to_openai_result
@@ -39,7 +39,7 @@ def _texts(body: ModerationsRequest) -> list[str]:
     responses=ERROR_RESPONSES,
     summary="OpenAI-compatible moderation (use the openai SDK with base_url pointing here)",
 )
-def moderations(
+async def moderations(
     body: ModerationsRequest, request: Request, served: Served = Depends(get_served)
 ) -> JSONResponse:
     texts = check_texts(_texts(body), settings_of(request))
@@ -50,7 +50,7 @@ def moderations(
         )
     request_id = new_id("modr")
     t0 = time.perf_counter()
-    decisions = moderate_batched(request, served, texts, names)
+    decisions = await moderate_batched_async(request, served, texts, names)
     seconds = time.perf_counter() - t0
     record(request, "/v1/moderations", texts, decisions, seconds, request_id)
     thresholds = category_thresholds(served.moderator.policy)

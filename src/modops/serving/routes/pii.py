@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from modops.core import Finding
 from modops.policy import Action, Policy
 from modops.serving.auth import require_api_key
-from modops.serving.deps import as_texts, get_served, moderate_batched, new_id, record, settings_of
+from modops.serving.deps import as_texts, get_served, moderate_batched_async, new_id, record, settings_of
 from modops.serving.errors import ServiceError
 from modops.serving.models import Served
 from modops.serving.routes._common import ERROR_RESPONSES
@@ -37,7 +37,9 @@ def _to_redact(
     responses=ERROR_RESPONSES,
     summary="Find PII and redact it (replace, placeholder, mask, hash, encrypt)",
 )
-def pii_redact(body: RedactRequest, request: Request, served: Served = Depends(get_served)) -> JSONResponse:
+async def pii_redact(
+    body: RedactRequest, request: Request, served: Served = Depends(get_served)
+) -> JSONResponse:
     from modops.detectors.redaction import OPERATORS, redact
 
     if body.operator not in OPERATORS:
@@ -51,7 +53,7 @@ def pii_redact(body: RedactRequest, request: Request, served: Served = Depends(g
         raise ServiceError(503, "the pii detector is not loaded")
     request_id = new_id("pii")
     t0 = time.perf_counter()
-    decisions = moderate_batched(request, served, texts, ["pii"])
+    decisions = await moderate_batched_async(request, served, texts, ["pii"])
     policy = served.moderator.policy
     results = []
     for text, d in zip(texts, decisions, strict=True):
