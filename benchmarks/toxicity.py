@@ -1,13 +1,16 @@
 """Toxicity benchmark: speed of both families and quality vs alt-profanity-check, same split, same run.
 
     .venv/bin/python benchmarks/toxicity.py [--quick] [--linear BUNDLE] [--minilm BUNDLE] [--dataset VERSION]
+        [--only linear|minilm] [--ort-threads 1,2]
 
 Measures, in one process (the peer in its own venv under ``.bench-venvs/``, created here on first
 use because alt-profanity-check pins scikit-learn and joblib exactly):
 
-* MiniLM fine-tuning speed: seconds per optimizer step (batch 16, max_len 64) → projected minutes
-  for the shipped config, plus the wall time recorded in each bundle;
-* ONNX int8 MiniLM: batched throughput (texts/s, batch 64) and single-text latency (p50/p95 ms);
+* MiniLM fine-tuning speed: seconds per optimizer step (batch 16, max_len 64, the bundle's layer
+  count) → projected minutes for the shipped config, plus the wall time recorded in each bundle;
+* ONNX int8 MiniLM: batched throughput (texts/s, batch 64) and single-text latency (p50/p95 ms) for
+  each onnxruntime thread count in ``--ort-threads`` (``MODOPS_ORT_THREADS``); the headline batched
+  figure uses the largest count (a batch job owns the cores), the headline latency uses 1 thread;
 * linear: batched throughput (texts/s);
 * the peer's throughput on the same texts (ratios are ours / peer);
 * quality on the test split: severity macro-F1 (95% CI) for each model and the peer (peer severity
@@ -50,15 +53,15 @@ def newest_bundle(family: str) -> Path | None:
     return None
 
 
-def step_time(n_steps: int, threads: int) -> float:
-    """Seconds per MiniLM optimizer step (batch 16, max_len 64) on real-length tweets."""
+def step_time(n_steps: int, threads: int, num_layers: int = 6) -> float:
+    """Seconds per MiniLM optimizer step (batch 16, max_len 64, ``num_layers`` layers) on real-length tweets."""
     import torch
 
     from modops.training.text_minilm import load_base
 
     if threads:
         torch.set_num_threads(threads)
-    model, tok = load_base(4)
+    model, tok = load_base(4, num_layers)
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
     texts = ["@user this is a tweet of fairly ordinary length, with a few words and an emoji 😂 lol"] * 16
@@ -92,6 +95,19 @@ def latency_ms(fn: Any, texts: list[str]) -> dict[str, float]:
     return {"p50": float(np.percentile(lat, 50)), "p95": float(np.percentile(lat, 95)), "n": len(lat)}
 
 
+def _with_ort_threads(bundle: Path, n: int, build: Any) -> Any:
+    """A detector whose ONNX session uses ``n`` intra-op threads (restores ``MODOPS_ORT_THREADS``)."""
+    old = os.environ.get("MODOPS_ORT_THREADS")
+    os.environ["MODOPS_ORT_THREADS"] = str(n)
+    try:
+        return build(bundle)
+    finally:
+        if old is None:
+            os.environ.pop("MODOPS_ORT_THREADS", None)
+        else:
+            os.environ["MODOPS_ORT_THREADS"] = old
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="small smoke run")
@@ -99,7 +115,12 @@ def main() -> int:
     ap.add_argument("--minilm", type=Path, default=None)
     ap.add_argument("--dataset", default=None, help="dataset version (default: the models' own)")
     ap.add_argument("--threads", type=int, default=0, help="torch threads for the step-time probe (0 = all)")
+    ap.add_argument("--only", choices=["linear", "minilm"], default=None, help="benchmark one family only")
+    ap.add_argument(
+        "--ort-threads", default="1,2", help="onnxruntime intra-op thread counts to measure MiniLM with"
+    )
     args = ap.parse_args()
+    ort_threads = sorted({int(x) for x in args.ort_threads.split(",")})
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     from modops.data.store import get_store
@@ -110,11 +131,14 @@ def main() -> int:
     from modops.normalize import get_normalizer
 
     n_boot = 100 if args.quick else 1000
-    bundles = {
+    bundles: dict[str, Path | None] = {
         "linear": args.linear or newest_bundle("linear"),
         "minilm": args.minilm or newest_bundle("minilm"),
     }
-    dets = {k: from_bundle(v) for k, v in bundles.items() if v is not None}
+    if args.only:
+        bundles = {args.only: bundles[args.only]}
+    found = {k: v for k, v in bundles.items() if v is not None}
+    dets = {k: from_bundle(v) for k, v in found.items()}
     if not dets:
         print("error: no toxicity bundle found; run `modops train toxicity` first", file=sys.stderr)
         return 2
@@ -122,6 +146,13 @@ def main() -> int:
     ref = args.dataset or any_det.meta.dataset_version
     store = get_store()
     version = store.get(ref) if ref and store.exists(ref) else store.get("toxicity")
+    for family, det in dets.items():
+        if det.meta.dataset_version != version.id:
+            # another version's test rows may sit in this model's training split: its F1 is not comparable
+            print(
+                f"warning: {family} was trained on {det.meta.dataset_version}, benchmarked on {version.id}",
+                file=sys.stderr,
+            )
     test = load_frame(version, "test")
     val = load_frame(version, "validation")
     if args.quick:
@@ -170,19 +201,39 @@ def main() -> int:
             sev_true, _sev(det.harm(probs), det.bounds), ["safe", "ph", "h", "eh"], n_boot, 0, groups
         )
         row: dict[str, Any] = {
-            "bundle": str(bundles[family]),
+            "bundle": str(found[family]),
             "version": det.version,
+            "trained_on_dataset": det.meta.dataset_version,
             "macro_f1": rep["macro_f1"],
             "macro_f1_points_above_peer": round(
                 100 * (rep["macro_f1"]["value"] - peer_rep["macro_f1"]["value"]), 2
             ),
             "train_seconds_recorded": det.meta.metrics.get("train_seconds"),
-            "bundle_bytes": sum(p.stat().st_size for p in Path(bundles[family]).iterdir() if p.is_file()),
+            "bundle_bytes": sum(p.stat().st_size for p in found[family].iterdir() if p.is_file()),
         }
         batch = 64
-        row["model_texts_per_s"] = throughput(det.predict_proba, speed_texts, batch)
-        row["analyze_texts_per_s"] = throughput(det.analyze, (texts * 3)[: len(speed_texts)], batch)
-        row["single_text_latency_ms"] = latency_ms(det.analyze, texts[: 100 if args.quick else 500])
+        n_lat = 100 if args.quick else 500
+        if family == "minilm":
+            # one detector per onnxruntime thread count: the scorer reads MODOPS_ORT_THREADS when built
+            row["num_layers"] = int(det.meta.training_config.get("num_layers", 6))
+            row["by_ort_threads"] = {}
+            for n in ort_threads:
+                d = _with_ort_threads(found[family], n, from_bundle)
+                row["by_ort_threads"][str(n)] = {
+                    "model_texts_per_s": throughput(d.predict_proba, speed_texts, batch),
+                    "analyze_texts_per_s": throughput(d.analyze, (texts * 3)[: len(speed_texts)], batch),
+                    "single_text_latency_ms": latency_ms(d.analyze, texts[:n_lat]),
+                }
+                print(f"  minilm, {n} ORT thread(s): {row['by_ort_threads'][str(n)]}")
+            batch_t, single_t = str(ort_threads[-1]), str(ort_threads[0])
+            row["ort_threads"] = {"batched": int(batch_t), "single": int(single_t)}
+            row["model_texts_per_s"] = row["by_ort_threads"][batch_t]["model_texts_per_s"]
+            row["analyze_texts_per_s"] = row["by_ort_threads"][batch_t]["analyze_texts_per_s"]
+            row["single_text_latency_ms"] = row["by_ort_threads"][single_t]["single_text_latency_ms"]
+        else:
+            row["model_texts_per_s"] = throughput(det.predict_proba, speed_texts, batch)
+            row["analyze_texts_per_s"] = throughput(det.analyze, (texts * 3)[: len(speed_texts)], batch)
+            row["single_text_latency_ms"] = latency_ms(det.analyze, texts[:n_lat])
         row["throughput_ratio_vs_peer"] = row["model_texts_per_s"] / result["peer"]["texts_per_s"]
         result["models"][family] = row
         print(
@@ -193,8 +244,8 @@ def main() -> int:
         )
 
     if "minilm" in dets:
-        st = step_time(3 if args.quick else 10, args.threads)
         cfg = dets["minilm"].meta.training_config
+        st = step_time(3 if args.quick else 10, args.threads, int(cfg.get("num_layers", 6)))
         steps = int(
             np.ceil((cfg.get("max_train_rows") or 0) / cfg.get("batch_size", 16)) * cfg.get("epochs", 1)
         )
@@ -204,6 +255,7 @@ def main() -> int:
             "projected_minutes": steps * st / 60,
             "recorded_train_seconds": dets["minilm"].meta.metrics.get("train_seconds"),
             "threads": args.threads or os.cpu_count(),
+            "num_layers": int(cfg.get("num_layers", 6)),
         }
         print(
             f"minilm training: {st:.3f} s/step → {steps} steps ≈ {steps * st / 60:.1f} min "

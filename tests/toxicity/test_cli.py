@@ -24,3 +24,10 @@ def test_cli_errors(argv: list[str], message: str, capsys: pytest.CaptureFixture
     err = capsys.readouterr().err
     assert "error:" in err and message in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("layers", ["0", "7"])
+def test_cli_num_layers_range(layers: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "toxicity", "--model", "minilm", "--num-layers", layers]) == 2
+    err = capsys.readouterr().err
+    assert "--num-layers" in err and "Traceback" not in err

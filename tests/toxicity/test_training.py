@@ -105,10 +105,19 @@ def test_tiny_minilm_finetune_onnx_parity(tmp_path: Path) -> None:
 
     texts = ["you are an idiot", "have a nice day", "I will hurt you", "this track is sick"] * 4
     y = np.array([[1, 1, 0, 0], [0, 0, 0, 0], [1, 1, 1, np.nan], [0, 0, 0, 0]] * 4, dtype=float)
-    cfg = MiniLMConfig(max_steps=2, batch_size=4, max_length=32)
+    cfg = MiniLMConfig(max_steps=2, batch_size=4, max_length=32, num_layers=2)
     model, tok = fine_tune(texts, y, cfg)
+    assert len(model.bert.encoder.layer) == 2 and model.config.num_hidden_layers == 2
     files, parity = export_onnx(model, tok, tmp_path, cfg, [*texts, "a much longer text " * 10])
     assert set(files) == {"model.onnx", "tokenizer.json"}
     assert parity["fp32_max_abs_logit_diff"] <= FP32_TOL
     assert parity["int8_max_abs_prob_diff"] <= INT8_TOL
     assert (tmp_path / "model.onnx").stat().st_size < 25 * 1024 * 1024
+    assert cfg.to_dict()["num_layers"] == 2  # recorded in the bundle's training config
+
+
+def test_minilm_command_line_records_num_layers() -> None:
+    from modops.training.toxicity import TrainOptions, command_line
+
+    cmd = command_line(TrainOptions(model="minilm", max_length=64, num_layers=3), "toxicity-x")
+    assert "--num-layers 3" in cmd and "--max-length 64" in cmd

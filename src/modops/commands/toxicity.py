@@ -50,6 +50,9 @@ def train_toxicity(
     max_length: Annotated[int, typer.Option(min=16, max=512, help="MiniLM max tokens.")] = 96,
     batch_size: Annotated[int, typer.Option(min=1, help="MiniLM batch size.")] = 16,
     lr: Annotated[float, typer.Option(help="MiniLM learning rate.")] = 5e-5,
+    num_layers: Annotated[
+        int, typer.Option(min=1, max=6, help="MiniLM: keep the first N of its 6 layers (fewer = faster).")
+    ] = 6,
     seed: Annotated[int, typer.Option()] = 0,
     threads: Annotated[
         int,
@@ -80,6 +83,7 @@ def train_toxicity(
         max_length=max_length,
         batch_size=batch_size,
         learning_rate=lr,
+        num_layers=num_layers,
         seed=seed,
         out_dir=out,
         register=register,

@@ -38,6 +38,8 @@ class MiniLMConfig:
     seed: int = 0
     threads: int = 0  # 0 = all cores
     max_steps: int | None = None
+    # keep the first N of MiniLM's 6 transformer layers: serving and training cost scale with N
+    num_layers: int = 6
 
     def to_dict(self) -> dict[str, Any]:
         return {"family": "minilm", "base_model": "sentence-transformers/all-MiniLM-L6-v2", **asdict(self)}
@@ -52,8 +54,8 @@ def base_model_path() -> Path:
     return Path(get_model_path())
 
 
-def load_base(n_labels: int = N_HEADS) -> tuple[Any, Any]:
-    """Base encoder with a fresh ``n_labels`` head, and its fast tokenizer (offline)."""
+def load_base(n_labels: int = N_HEADS, num_layers: int = 6) -> tuple[Any, Any]:
+    """Base encoder (first ``num_layers`` layers) with a fresh ``n_labels`` head, and its tokenizer."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -66,6 +68,11 @@ def load_base(n_labels: int = N_HEADS) -> tuple[Any, Any]:
     model = AutoModelForSequenceClassification.from_pretrained(
         path, num_labels=n_labels, attn_implementation="eager"
     )
+    if not 1 <= num_layers <= model.config.num_hidden_layers:
+        raise ModopsError(f"num_layers must be 1..{model.config.num_hidden_layers}, got {num_layers}")
+    if num_layers < model.config.num_hidden_layers:
+        model.bert.encoder.layer = model.bert.encoder.layer[:num_layers]
+        model.config.num_hidden_layers = num_layers
     return model, tok
 
 
@@ -78,7 +85,7 @@ def fine_tune(
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
-    model, tok = load_base(y.shape[1])
+    model, tok = load_base(y.shape[1], cfg.num_layers)
     model.train()
     n = len(texts)
     steps_per_epoch = max(1, math.ceil(n / cfg.batch_size))
@@ -176,18 +183,46 @@ def export_onnx(
     del proto.graph.value_info[:]
     onnx.save(proto, str(fp32))
     int8 = out / "model.onnx"
-    quantize_dynamic(
-        str(fp32),
-        str(int8),
-        weight_type=QuantType.QInt8,
-        per_channel=True,
-        op_types_to_quantize=["MatMul", "Gather"],
-    )
     src_tok = base_model_path() / "tokenizer.json"
     shutil.copyfile(src_tok, out / "tokenizer.json")
-    parity = check_parity(model, tok, fp32, int8, out / "tokenizer.json", sample_texts, cfg.max_length)
+    # Every weight MatMul (and the embedding Gather) in int8 first. If that breaks the tolerance, keep
+    # the FFN output projections in fp32: their inputs are post-GELU activations with outliers, which
+    # per-tensor dynamic uint8 quantization handles worst (3-layer model: max |Δp| 0.094 → 0.026).
+    down = _ffn_down_matmuls(fp32)
+    parity: dict[str, Any] = {}
+    for excluded in ([], down):
+        quantize_dynamic(
+            str(fp32),
+            str(int8),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            op_types_to_quantize=["MatMul", "Gather"],
+            nodes_to_exclude=excluded,
+        )
+        parity = check_parity(
+            model, tok, fp32, int8, out / "tokenizer.json", sample_texts, cfg.max_length, raise_error=False
+        )
+        parity["fp32_nodes"] = "ffn_output" if excluded else "none"
+        if parity["ok"]:
+            break
+    if not parity["ok"]:
+        raise ModopsError(f"ONNX export disagrees with torch beyond tolerance: {parity}")
     shutil.rmtree(tmp, ignore_errors=True)
     return ["model.onnx", "tokenizer.json"], parity
+
+
+def _ffn_down_matmuls(path: Path) -> list[str]:
+    """Names of the MatMuls whose weight is (intermediate, hidden): the FFN output projections."""
+    import onnx
+
+    proto = onnx.load(str(path), load_external_data=False)
+    shapes = {i.name: tuple(i.dims) for i in proto.graph.initializer}
+    return [
+        n.name
+        for n in proto.graph.node
+        if n.op_type == "MatMul"
+        and any(len(shapes.get(x, ())) == 2 and shapes[x][0] > shapes[x][1] for x in n.input)
+    ]
 
 
 def _onnx_logits(path: Path, tokenizer_json: Path, texts: list[str], max_length: int) -> np.ndarray:
@@ -207,7 +242,14 @@ def _onnx_logits(path: Path, tokenizer_json: Path, texts: list[str], max_length:
 
 
 def check_parity(
-    model: Any, tok: Any, fp32: Path, int8: Path, tokenizer_json: Path, texts: list[str], max_length: int
+    model: Any,
+    tok: Any,
+    fp32: Path,
+    int8: Path,
+    tokenizer_json: Path,
+    texts: list[str],
+    max_length: int,
+    raise_error: bool = True,
 ) -> dict[str, Any]:
     """Compare torch, fp32-ONNX and int8-ONNX outputs on ``texts``; raises if outside tolerance."""
     from modops.detectors.toxicity import sigmoid
@@ -226,7 +268,8 @@ def check_parity(
         "int8_mean_abs_prob_diff": round(float(np.abs(sigmoid(ref) - sigmoid(b)).mean()), 6),
         "int8_tolerance": INT8_TOL,
         "int8_bytes": int8.stat().st_size,
+        "ok": fp32_diff <= FP32_TOL and int8_diff <= INT8_TOL,
     }
-    if fp32_diff > FP32_TOL or int8_diff > INT8_TOL:
+    if raise_error and not report["ok"]:
         raise ModopsError(f"ONNX export disagrees with torch beyond tolerance: {report}")
     return report

@@ -37,6 +37,7 @@ class TrainOptions:
     max_length: int = 96
     batch_size: int = 16
     learning_rate: float = 5e-5
+    num_layers: int = 6  # MiniLM: keep the first N of its 6 transformer layers
     seed: int = 0
     register: bool | None = None  # None: register only if it beats the registered versions
     out_dir: Path | None = None
@@ -247,8 +248,9 @@ def train(opts: TrainOptions, step: Step = _noop) -> TrainResult:
             learning_rate=opts.learning_rate,
             seed=opts.seed,
             threads=int(opts.extra.get("threads", 0)),
+            num_layers=opts.num_layers,
         )
-        step(f"fine-tuning MiniLM on {len(x_train)} rows")
+        step(f"fine-tuning MiniLM ({mcfg.num_layers} layers) on {len(x_train)} rows")
         torch_model, tokenizer = fine_tune(x_train, y_train, mcfg, step)
         train_seconds = time.perf_counter() - t0
         step("exporting to ONNX (int8) and checking parity")
@@ -355,7 +357,7 @@ def beats_registered(val_macro_f1: float, dataset_version: str, step: Step = _no
 def command_line(opts: TrainOptions, dataset_id: str) -> str:
     parts = ["modops train toxicity", f"--model {opts.model}", f"--dataset {dataset_id}"]
     if opts.model == "minilm":
-        parts.append(f"--epochs {opts.epochs} --max-length {opts.max_length}")
+        parts.append(f"--epochs {opts.epochs} --max-length {opts.max_length} --num-layers {opts.num_layers}")
     if opts.max_train_rows:
         parts.append(f"--max-train-rows {opts.max_train_rows}")
     return " ".join(parts)
