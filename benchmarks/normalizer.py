@@ -11,7 +11,8 @@ Texts: real tweets (Davidson), SMS (UCI) and blog sentences/posts from the share
 Baseline (same process, same database): one ``re.sub`` per pattern, i.e. per literal
 variant and per known word (with a leet/separator/stretch-tolerant regex), after NFKC.
 Reports texts/s, MB/s, p50/p99 latency, the speed-up on the same texts, and a
-1 MB scaling check. Writes ``benchmarks/results/normalizer.json``.
+1 MB scaling check. The per-CPU-second figures time texts a fresh Normalizer has not
+seen (warmed on other texts), since the token caches make repeated texts cheaper. Writes ``benchmarks/results/normalizer.json``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ import statistics
 import sys
 import time
 import unicodedata
+import zlib
 from pathlib import Path
+from typing import Any
 
 from modops.normalize import Normalizer, obfuscate
 from modops.normalize.engine import LEET
@@ -49,9 +52,13 @@ def _read(path: Path, column: str, limit: int) -> list[str]:
 
 
 def build_corpus(
-    n: int, seed: int = 0, obfuscated: set[int] | None = None
+    n: int, seed: int = 0, obfuscated: set[int] | None = None, part: tuple[int, int] | None = None
 ) -> tuple[list[str], dict[str, int]]:
-    """``n`` mixed texts: ~95% tweet-length, ~5% long; a fifth obfuscated."""
+    """``n`` mixed texts: ~95% tweet-length, ~5% long; a fifth obfuscated.
+
+    ``part=(k, m)``: only source texts with ``crc32 % m == k`` (parts are disjoint), each
+    drawn once (without replacement) until that part runs out; same mix otherwise.
+    """
     rng = random.Random(seed)
     d = _data_dir()
     short: list[str] = []
@@ -89,15 +96,22 @@ def build_corpus(
         short = [" ".join(rng.choices(words, k=rng.randint(5, 40))) for _ in range(5000)]
         long_ = [" ".join(rng.choices(words, k=800)) for _ in range(200)]
     short = [t[:280] for t in short]
+    pick_short: Any = rng.choice
+    pick_long: Any = rng.choice
+    if part is not None:
+        k, m = part
+        short = sorted({t for t in short if zlib.crc32(t.encode("utf-8", "surrogatepass")) % m == k})
+        long_ = sorted({t for t in long_ if zlib.crc32(t.encode("utf-8", "surrogatepass")) % m == k})
+        pick_short, pick_long = _without_replacement(rng, short), _without_replacement(rng, long_)
     kinds = ["leet", "separator", "homoglyph", "algospeak", "stretch", "censor", "invisible"]
     texts: list[str] = []
     n_long = n_obf = 0
     for i in range(n):
         if long_ and i % 20 == 19:
-            texts.append(rng.choice(long_))
+            texts.append(pick_long(long_))
             n_long += 1
             continue
-        t = rng.choice(short)
+        t = pick_short(short)
         if rng.random() < 0.2:
             t = obfuscate(t, rng.choice(kinds), rng, rate=0.3)
             n_obf += 1
@@ -105,6 +119,19 @@ def build_corpus(
                 obfuscated.add(i)
         texts.append(t)
     return texts, {"texts": n, "long": n_long, "obfuscated": n_obf, "source": source}  # type: ignore[dict-item]
+
+
+def _without_replacement(rng: random.Random, pool: list[str]) -> Any:
+    """A ``choice``-like picker that deals a shuffled ``pool`` and reshuffles when it runs out."""
+    deck: list[str] = []
+
+    def pick(_: list[str]) -> str:
+        if not deck:
+            deck.extend(pool)
+            rng.shuffle(deck)
+        return deck.pop()
+
+    return pick
 
 
 class NaiveNormalizer:
@@ -157,6 +184,14 @@ def _cpu_time(fn: object, texts: list[str]) -> float:
     return time.process_time() - t0
 
 
+def _cold_cpu_time(texts: list[str], warm: list[str]) -> float:
+    """CPU seconds for ``texts`` through a fresh Normalizer warmed on ``warm`` only."""
+    norm = Normalizer()
+    for t in warm:
+        norm.normalize(t)
+    return _cpu_time(norm.normalize, texts)
+
+
 def _pct(values: list[float], q: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(q * len(s)))]
@@ -189,12 +224,28 @@ def main(argv: list[str] | None = None) -> int:
     elapsed, lat = _time_all(norm.normalize, texts)
     tweets = [t for t in texts if len(t) <= 280]
     t_elapsed, t_lat = _time_all(norm.normalize, tweets)
-    cpu_mixed = _cpu_time(norm.normalize, texts)
-    cpu_tweets = _cpu_time(norm.normalize, tweets)
-    plain_tweets = [t for i, t in enumerate(texts) if len(t) <= 280 and i not in obf_idx]
-    obf_tweets = [t for i, t in enumerate(texts) if len(t) <= 280 and i in obf_idx]
-    cpu_plain = _cpu_time(norm.normalize, plain_tweets)
-    cpu_obf = _cpu_time(norm.normalize, obf_tweets) if obf_tweets else 0.0
+
+    # Per CPU-second: texts this Normalizer has not seen (a service's every text is new;
+    # the token caches make repeats cheaper). Two corpora with the same recipe from
+    # disjoint halves of the source texts, sources drawn without replacement: a fresh
+    # Normalizer warms on the first, then each text of the second is timed once.
+    n_cold = min(n, 12_000)  # within the ~25k short and ~650 long source texts of one half
+    warm_texts, _ = build_corpus(min(n, 20_000), seed=1, part=(0, 2))
+    cold_obf: set[int] = set()
+    cold_texts, cold_corpus = build_corpus(n_cold, seed=2, obfuscated=cold_obf, part=(1, 2))
+    cold_tweets = [i for i, t in enumerate(cold_texts) if len(t) <= 280]
+    cold_mb = sum(len(t.encode("utf-8", "surrogatepass")) for t in cold_texts) / 1e6
+    plain_tweets = [cold_texts[i] for i in cold_tweets if i not in cold_obf]
+    obf_tweets = [cold_texts[i] for i in cold_tweets if i in cold_obf]
+    cpu_mixed = _cold_cpu_time(cold_texts, warm_texts)
+    cpu_tweets = _cold_cpu_time([cold_texts[i] for i in cold_tweets], warm_texts)
+    cpu_plain = _cold_cpu_time(plain_tweets, warm_texts)
+    cpu_obf = _cold_cpu_time(obf_tweets, warm_texts) if obf_tweets else 0.0
+    cpu_note = (
+        f"per CPU-second figures: each text timed once by a fresh Normalizer warmed on {len(warm_texts):,}"
+        f" other texts (disjoint source texts, same mix); {len(cold_texts):,} texts, {len(cold_tweets):,}"
+        f" tweet-length ({len(obf_tweets):,} obfuscated), {len(set(cold_texts)):,} distinct"
+    )
     # timeit-style: the best 2,000-text chunk filters out time stolen by other processes
     chunk_rates = [
         len(tweets[i : i + 2000]) / _time_all(norm.normalize, tweets[i : i + 2000])[0]
@@ -235,19 +286,22 @@ def main(argv: list[str] | None = None) -> int:
             "mb_utf8": round(total_mb, 2),
             "tweet_length": len(tweets),
         },
+        "cold_corpus": cold_corpus,
         "build_seconds": round(build_s, 3),
         "mixed": {
             "texts_per_s": round(len(texts) / elapsed),
             "mb_per_s": round(total_mb / elapsed, 2),
-            "texts_per_cpu_s": round(len(texts) / cpu_mixed),
-            "mb_per_cpu_s": round(total_mb / cpu_mixed, 2),
+            "texts_per_cpu_s": round(len(cold_texts) / cpu_mixed),
+            "mb_per_cpu_s": round(cold_mb / cpu_mixed, 2),
+            "cpu_s_note": cpu_note,
             "p50_latency_us": round(_pct(lat, 0.50) * 1e6, 1),
             "p99_latency_us": round(_pct(lat, 0.99) * 1e6, 1),
             "max_latency_ms": round(max(lat) * 1e3, 2),
         },
         "tweet_length": {
             "texts_per_s": round(len(tweets) / t_elapsed),
-            "texts_per_cpu_s": round(len(tweets) / cpu_tweets),
+            "texts_per_cpu_s": round(len(cold_tweets) / cpu_tweets),
+            "cpu_s_note": cpu_note,
             "best_chunk_texts_per_s": round(max(chunk_rates)),
             "median_chunk_texts_per_s": round(statistics.median(chunk_rates)),
             "unobfuscated_texts_per_cpu_s": round(len(plain_tweets) / cpu_plain),
@@ -269,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets": {
             "speedup_vs_naive>=20": naive_s / ours_s >= 20,
             "tweet_texts_per_s>=50000": len(tweets) / t_elapsed >= 50_000,
-            "tweet_texts_per_cpu_s>=50000": len(tweets) / cpu_tweets >= 50_000,
+            "tweet_texts_per_cpu_s>=50000": len(cold_tweets) / cpu_tweets >= 50_000,
             "tweet_best_chunk_texts_per_s>=50000": max(chunk_rates) >= 50_000,
             "unobfuscated_tweet_texts_per_cpu_s>=50000": len(plain_tweets) / cpu_plain >= 50_000,
             "linear_1mb(per-char ratio<=1.5)": linearity <= 1.5,
@@ -289,8 +343,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"  tweet-length per CPU-second: real tweets/SMS/sentences {tw['unobfuscated_texts_per_cpu_s']:,}/s,"
-        f" obfuscated {tw['obfuscated_texts_per_cpu_s']:,}/s"
+        f" obfuscated {tw['obfuscated_texts_per_cpu_s']:,}/s (texts not seen before)"
     )
+    print(f"  {cpu_note}")
     print(
         f"  naive loop ({b['patterns']} regexes): {b['naive_texts_per_s']} texts/s vs {b['ours_texts_per_s']} -> {b['speedup']}x"
     )

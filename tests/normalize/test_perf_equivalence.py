@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -23,6 +24,7 @@ from modops.normalize.engine import (
     _SPACED_TRIGGER,
     _SPACED_TT,
     _TRIPLE,
+    CENSOR_CHARS,
     LEET,
     LEET_ALT,
     _compose,
@@ -321,3 +323,100 @@ def test_word_run_regexes_match_str_methods(norm: Normalizer) -> None:
         ch = chr(cp)
         assert (_ALNUM_RUN.fullmatch(ch) is not None) == ch.isalnum(), hex(cp)
         assert (word_re.fullmatch(ch) is not None) == (ch.isalnum() or ch == "_" or ch in joiners), hex(cp)
+
+
+def _uncensor_reference(state: Any, token: str) -> str | None:
+    """``_uncensor`` as a plain loop over the word lists (no bit sets)."""
+    if token[0] in CENSOR_CHARS:
+        return None
+    head = token.rstrip("*#%")
+    if len(head) < len(token) and len(head) >= 3 and not any(c in CENSOR_CHARS for c in head):
+        return None
+    slots: list[str | None] = []
+    for ch in token:
+        if ch in CENSOR_CHARS:
+            slots.append(None)
+        elif "a" <= ch <= "z":
+            slots.append(ch)
+        elif ch in LEET:
+            slots.append(LEET[ch] + LEET_ALT.get(ch, ""))
+        else:
+            return None
+    known = sum(sl is not None for sl in slots)
+    first = slots[0] or ""
+    n = len(slots)
+    for f in first:
+        for w in state.by_length.get((n, f), ()):
+            if all(sl is None or w[i] in sl for i, sl in enumerate(slots)):
+                return w
+    runs = [i for i, sl in enumerate(slots) if sl is None and (i == 0 or slots[i - 1] is not None)]
+    if known < 2 or len(runs) != 1:
+        return None
+    r1 = runs[0]
+    while r1 < n and slots[r1] is None:
+        r1 += 1
+    prefix, suffix = slots[: runs[0]], slots[r1:]
+    for extra in (1, 2, 3):
+        for f in first:
+            for w in state.by_length.get((n + extra, f), ()):
+                if all(w[i] in sl for i, sl in enumerate(prefix) if sl is not None) and all(
+                    w[len(w) - len(suffix) + i] in sl for i, sl in enumerate(suffix) if sl is not None
+                ):
+                    return w
+    return None
+
+
+def _near_words(norm: Normalizer, count: int, seed: int) -> list[str]:
+    """Known words bent the ways the decoder undoes (leet, marks, runs, suffixes, "ph"),
+    plus random symbol strings: tokens on both sides of every early reject."""
+    rng = random.Random(seed)
+    vocab = sorted(norm._state.vocab)
+    readings: dict[str, list[str]] = {}
+    for table in (LEET, LEET_ALT):
+        for sym, letter in table.items():
+            readings.setdefault(letter, []).append(sym)
+    symbols = "*#%@$!|1034579+6£€¢¡(8"
+    out: list[str] = []
+    for _ in range(count):
+        chars: list[str] = []
+        for c in rng.choice(vocab):
+            r = rng.random()
+            if r < 0.2 and c in readings:
+                chars.append(rng.choice(readings[c]))
+            elif r < 0.3:
+                chars.append(rng.choice("*#%"))
+            elif r < 0.35:
+                chars.append(c * rng.randint(2, 4))
+            elif r < 0.38:
+                continue
+            elif r < 0.4:
+                chars.append(c + rng.choice("abcdefghijklmnopqrstuvwxyz"))
+            else:
+                chars.append(c)
+        tok = "".join(chars)
+        if rng.random() < 0.3:
+            tok += rng.choice(("ings", "ing", "ers", "er", "ed", "es", "s", "in", "z", "y"))
+        if rng.random() < 0.1:
+            tok = rng.choice(symbols) + tok
+        if rng.random() < 0.1:
+            tok = tok.replace("f", "ph")
+        out.append(tok)
+        out.append("".join(rng.choice("abcdehiklmnorstuz" + symbols) for _ in range(rng.randint(1, 10))))
+    return [t for t in out if t]
+
+
+def test_early_rejects_match_full_decoder(norm: Normalizer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The head-letter reject (``_may_find``) and the bit-set ``_uncensor`` change no result."""
+    state = norm._state
+    tokens = _near_words(norm, 20_000, seed=3)
+    fast = [(norm._lookup(state, t), norm._uncensor(state, t), norm._decode(state, t)) for t in tokens]
+    windows = ["t.h.e.y l.o.o.k.e.d", "i k i l l", "a k i l l s", "x f.u.c.k.e.r.s", "s h i t z"]
+    windows += [" ".join(t) for t in tokens[:3000] if t.isalpha()]
+    fast_w = [norm._spaced_window_uncached(state, t) for t in windows]
+    found = sum(f[0] is not None or f[1] is not None for f in fast)
+    assert found > 1000  # the tokens do reach words
+    monkeypatch.setattr(Normalizer, "_may_find", lambda self, st, token: True)
+    monkeypatch.setattr(Normalizer, "_uncensor", lambda self, st, token: _uncensor_reference(st, token))
+    slow = [(norm._lookup(state, t), norm._uncensor(state, t), norm._decode(state, t)) for t in tokens]
+    assert fast == slow
+    assert fast_w == [norm._spaced_window_uncached(state, t) for t in windows]

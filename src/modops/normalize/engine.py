@@ -328,6 +328,15 @@ class _State:
     window_cache: dict[str, Any] = field(default_factory=dict)  # spaced token → _spaced_window
     word_re: re.Pattern[str] = _ALNUM_RUN  # a run of word characters and joiners (set by _build)
     homoglyph_words: dict[str, bool] = field(default_factory=dict)  # word → _map_homoglyph_word
+    # _lookup's exact early reject (see _head_ok): what the first 3 and 4 letters of a
+    # skeleton must be for one of its rules to find a word
+    heads: frozenset[str] = frozenset()  # s[:3] and s[:4] of what _lookup can find
+    collapsed_heads: frozenset[str] = frozenset()  # c[:1] … c[:4] of collapsed keys
+    head_ok: dict[str, bool] = field(default_factory=dict)  # token[:3] / token[:4] → _head_ok
+    # by_length as bit sets: (length, first) → (words, (position, letter) → bit i for words[i])
+    fit_index: dict[tuple[int, str], tuple[list[str], dict[tuple[int, str], int]]] = field(
+        default_factory=dict
+    )
 
 
 class Normalizer:
@@ -412,6 +421,14 @@ class Normalizer:
         state.word_re = (
             re.compile(r"[\w" + _char_class(set(joiners))[1:] + "*") if joiners else re.compile(r"\w*")
         )
+        # before the automaton: building it decodes keys through _lookup
+        state.heads, state.collapsed_heads = _lookup_heads(vocab, strength, collapsed)
+        for key, words in by_length.items():
+            masks: dict[tuple[int, str], int] = {}
+            for j, w in enumerate(words):
+                for i, ch in enumerate(w):
+                    masks[(i, ch)] = masks.get((i, ch), 0) | (1 << j)
+            state.fit_index[key] = (words, masks)
         state.automaton = self._build_automaton(state)
         return state
 
@@ -1054,10 +1071,16 @@ class Normalizer:
     ) -> tuple[tuple[str, str, int], tuple[int, int]] | None:
         pos = [i for i, c in enumerate(tok) if c.isalnum() or c in "@$!"]
         n = len(pos)
+        # _decode(sub, spaced=True) joins exactly the characters at ``pos`` in the window;
+        # letters only: it is then _lookup(joined) or None, so _may_find rules windows out
+        joined = "".join(tok[i] for i in pos)
+        letters = joined.isascii() and joined.isalpha() and joined.islower()
         for drop in range(1, 5):
             for left in range(0, min(drop, 2) + 1):
                 right = drop - left
                 if right > 2 or n - drop < 3:
+                    continue
+                if letters and not self._may_find(st, joined[left : n - right]):
                     continue
                 sub = tok[pos[left] : pos[n - 1 - right] + 1]
                 res = self._cached_decode(st, sub, True)
@@ -1098,7 +1121,8 @@ class Normalizer:
         if found is None and has_leet:
             # a symbol that is no leet letter for this word is a censor mark ("f@ck")
             masked = joined.translate(_MASK_TABLE)
-            if masked != joined and len(_NON_AZ.sub("", masked)) >= 3:
+            # a leading mark ("@user" → "*user") is never uncensored: skip the call
+            if masked[0] != "*" and masked != joined and len(_NON_AZ.sub("", masked)) >= 3:
                 w = self._uncensor(st, masked)
                 if w is not None and w != tok:
                     return w, kind or "censor", st.vocab[w]
@@ -1132,6 +1156,8 @@ class Normalizer:
         return out
 
     def _lookup(self, st: _State, token: str) -> tuple[str, int] | None:
+        if not self._may_find(st, token):
+            return None
         # cheap reject first: most tokens (mentions, URLs, codes) start like no known word
         p2 = st.prefix2
         # collapse(s[:3])[:2] differs from s[:2] only when the first two letters are equal
@@ -1164,6 +1190,49 @@ class Normalizer:
                         return s, vocab[stem[:-1]]
         return None
 
+    def _may_find(self, st: _State, token: str) -> bool:
+        """False when ``_lookup`` provably finds nothing, from the token's first 3 and 4
+        characters (memoized); "ph" → "f" shifts letters, so a token with "ph" may."""
+        if len(token) < 3 or "ph" in token:
+            return True
+        memo = st.head_ok
+        for head in (token[:3], token[:4]) if len(token) >= 4 else (token,):
+            ok = memo.get(head)
+            if ok is None:
+                ok = self._head_ok(st, head)
+                if len(memo) >= _CACHE_MAX:
+                    _evict_half(memo)
+                memo[head] = ok
+            if not ok:
+                return False
+        return True
+
+    @staticmethod
+    def _head_ok(st: _State, head: str) -> bool:
+        """False when ``_lookup`` finds no skeleton of any token that starts with ``head``
+        (its first k = 3 or 4 characters; no "ph" in the token, len ≥ k): see
+        ``_lookup_heads``. A character with no reading means no skeleton at all."""
+        readings: list[str] = []
+        for ch in head:
+            if "a" <= ch <= "z":
+                readings.append(ch)
+            elif ch in LEET or ch in LEET_ALT:
+                readings.append(LEET.get(ch, "") + LEET_ALT.get(ch, ""))
+            else:
+                return False
+        heads = st.heads
+        cheads = st.collapsed_heads
+        for letters in itertools.product(*readings):
+            sk = "".join(letters)
+            if sk in heads:
+                return True
+            if any(a == b for a, b in itertools.pairwise(sk)):
+                if _collapse(sk) in cheads:
+                    return True
+            elif sk in cheads:  # no run: collapse(sk) is sk
+                return True
+        return False
+
     def _uncensor(self, st: _State, token: str) -> str | None:
         """Fill censor marks from the vocabulary ("f*ck" → "fuck"); most severe word wins."""
         if token[0] in CENSOR_CHARS:
@@ -1172,39 +1241,48 @@ class Normalizer:
         if len(head) < len(token) and len(head) >= 3 and not any(c in CENSOR_CHARS for c in head):
             return None  # "word*" is a footnote or emphasis, "f***" is censoring
         slots: list[str | None] = []
-        known = 0
-        for ch in token:
+        known: list[tuple[int, str]] = []  # (position, letters it may be)
+        for i, ch in enumerate(token):
             if ch in CENSOR_CHARS:
                 slots.append(None)
             elif "a" <= ch <= "z":
                 slots.append(ch)
-                known += 1
+                known.append((i, ch))
             elif ch in LEET:
-                slots.append(LEET[ch] + LEET_ALT.get(ch, ""))
-                known += 1
+                sl = LEET[ch] + LEET_ALT.get(ch, "")
+                slots.append(sl)
+                known.append((i, sl))
             else:
                 return None
         first = slots[0] or ""
         n = len(slots)
+        index = st.fit_index
+        # the first word of by_length[(n, f)] whose letters fit every known slot
         for f in first:
-            for w in st.by_length.get((n, f), ()):
-                if all(sl is None or w[i] in sl for i, sl in enumerate(slots)):
+            group = index.get((n, f))
+            if group is not None:
+                w = _first_fit(group, known)
+                if w is not None:
                     return w
         # one run of marks may hide more letters than it has ("f*k" → "fuck")
         runs = [i for i, sl in enumerate(slots) if sl is None and (i == 0 or slots[i - 1] is not None)]
-        if known < 2 or len(runs) != 1:
+        if len(known) < 2 or len(runs) != 1:
             return None
         r0 = runs[0]
         r1 = r0
         while r1 < n and slots[r1] is None:
             r1 += 1
-        prefix, suffix = slots[:r0], slots[r1:]
+        # known slots after the run sit len(suffix) from the end of the longer word
+        head_slots = [(i, sl) for i, sl in known if i < r0]
+        tail_slots = [(i - n, sl) for i, sl in known if i >= r1]
         for extra in (1, 2, 3):
+            size = n + extra
+            fits = head_slots + [(size + i, sl) for i, sl in tail_slots]
             for f in first:
-                for w in st.by_length.get((n + extra, f), ()):
-                    if all(w[i] in sl for i, sl in enumerate(prefix) if sl is not None) and all(
-                        w[len(w) - len(suffix) + i] in sl for i, sl in enumerate(suffix) if sl is not None
-                    ):
+                group = index.get((size, f))
+                if group is not None:
+                    w = _first_fit(group, fits)
+                    if w is not None:
                         return w
         return None
 
@@ -1276,6 +1354,55 @@ class Normalizer:
             hits.append(_Hit(start, end, rep, kind, e, e.harmful))
             last_end = end
         return hits, kept_safe
+
+
+def _first_fit(
+    group: tuple[list[str], dict[tuple[int, str], int]], fits: list[tuple[int, str]]
+) -> str | None:
+    """The first word of ``group`` with, at each position, one of the given letters."""
+    words, masks = group
+    get = masks.get
+    m = (1 << len(words)) - 1
+    for pos, letters in fits:
+        if len(letters) == 1:
+            m &= get((pos, letters), 0)
+        else:
+            alt = 0
+            for c in letters:
+                alt |= get((pos, c), 0)
+            m &= alt
+        if not m:
+            return None
+    return words[(m & -m).bit_length() - 1]
+
+
+def _lookup_heads(
+    vocab: dict[str, int], strength: dict[str, int], collapsed: dict[str, str]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """What the first k (3 or 4) letters of a skeleton s (len(s) ≥ k) must be for
+    ``Normalizer._lookup`` to find it, and the prefixes of collapsed keys.
+
+    Skeletons map the token character by character (the "ph" → "f" one aside): each
+    character to one of its readings (the letter, ``LEET``, ``LEET_ALT``; every ambiguous
+    position among the first four is varied), so s[:k] is one product of the readings of
+    the token's first k characters. _lookup finds s only (a) as a vocab word w: s[:k] =
+    w[:k], len(w) ≥ k; (b) when collapse(s) is a collapsed key c: collapse(s[:k]) is a
+    prefix of collapse(s) = c, i.e. c[:j] for some j ≤ k; (c) as stem + suffix, the stem
+    (len ≥ 3, strength ≥ 2) a vocab word w or w + w[-1]: s[:k] = (stem + suffix)[:k].
+    """
+    heads: set[str] = set()
+    for w in vocab:
+        for k in (3, 4):
+            if len(w) >= k:
+                heads.add(w[:k])
+        if strength.get(w, 0) >= 2:
+            for stem in (w, w + w[-1]):
+                if len(stem) >= 3:
+                    for suffix in _SUFFIXES:
+                        heads.add((stem + suffix)[:3])
+                        heads.add((stem + suffix)[:4])
+    cheads = {c[:j] for c in collapsed for j in (1, 2, 3, 4)}
+    return frozenset(heads), frozenset(cheads)
 
 
 def _maybe_spaced(low: str) -> bool:
