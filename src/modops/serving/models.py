@@ -26,7 +26,13 @@ log = logging.getLogger("modops.serving")
 ModeratorFactory = Callable[[], Moderator]
 VersionProbe = Callable[[], dict[str, str]]
 
-_WARMUP_TEXTS = ["warm-up: hello there, mail jo@example.com", "you are an idiot"]
+# PII recognizers and the tagger only run when their trigger characters or name-like words are present,
+# so the warm-up texts hold a name, an address, digits and a phone number (phonenumbers loads lazily).
+_WARMUP_TEXTS = [
+    "warm-up: hello there, mail jo@example.com",
+    "you are an idiot",
+    "Maria Lopez lives at 12 Oak Street, call her on +1 415 555 0100 or visit https://example.com",
+]
 
 
 @dataclass(frozen=True, slots=True)
