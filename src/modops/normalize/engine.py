@@ -76,6 +76,17 @@ _RUN2 = re.compile(r"(.)\1")
 _RUN3 = re.compile(r"(.)\1\1")
 _COLLAPSE = re.compile(r"(.)\1+")
 _MAX_TOKEN = 48
+
+
+def _trim_token(low: str, s: int, e: int) -> tuple[int, int] | None:
+    """A token run without its leading separators and trailing punctuation; None when too short or long."""
+    while s < e and low[s] in ".-_|":
+        s += 1
+    while e > s and low[e - 1] in ".-_!|":
+        e -= 1
+    return (s, e) if 2 <= e - s <= _MAX_TOKEN else None
+
+
 # decoded-token cache: ~100 bytes an entry; when full the older half goes (a working set a
 # little over the size would otherwise be cleared over and over)
 _CACHE_MAX = 1 << 17
@@ -588,6 +599,7 @@ class Normalizer:
             s, e = m.span()
             while s and low[s - 1] in _TOKSET:
                 s -= 1
+            # _trim_token, inlined: this loop runs on every ASCII text (the call cost ~1%)
             while s < e and low[s] in ".-_|":
                 s += 1
             while e > s and low[e - 1] in ".-_!|":
@@ -947,12 +959,10 @@ class Normalizer:
             e = _TOK_RUN.match(low, p + 1).end()  # type: ignore[union-attr]
             s = n - _TOK_RUN.match(rev, n - p).end()  # type: ignore[union-attr]
             done = e
-            while s < e and low[s] in ".-_|":
-                s += 1
-            while e > s and low[e - 1] in ".-_!|":
-                e -= 1
-            if e - s < 2 or e - s > _MAX_TOKEN:
+            trimmed = _trim_token(low, s, e)
+            if trimmed is None:
                 continue
+            s, e = trimmed
             # a token glued to a letter of another script is not ours to decode
             if (s > 0 and low[s - 1].isalnum()) or (e < n and low[e].isalnum()):
                 continue
@@ -1019,12 +1029,10 @@ class Normalizer:
             runs = sorted(seen.items())
         for s, e in runs:
             run_s, run_e = s, e
-            while s < e and low[s] in ".-_|":
-                s += 1
-            while e > s and low[e - 1] in ".-_!|":
-                e -= 1
-            if e - s < 2 or e - s > _MAX_TOKEN:
+            trimmed = _trim_token(low, s, e)
+            if trimmed is None:
                 continue
+            s, e = trimmed
             if (s > 0 and low[s - 1].isalnum()) or (e < n and low[e].isalnum()):
                 continue
             if covered and _overlaps(cov_starts, cov_ends, run_s, run_e):
