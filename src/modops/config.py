@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     max_batch_size: int = 256
     max_text_chars: int = 100_000
     reload_interval_s: float = 30.0
+    workers: int = Field(
+        default=1, ge=1, le=64, description="Server processes; >1 shares the port and the prediction log."
+    )
     # prediction log
     store_text: bool = False
     hash_salt: SecretStr = SecretStr("modops-default-salt")

@@ -152,3 +152,58 @@ def test_hot_reload_under_load_then_graceful_shutdown_loses_nothing(
     assert "Application shutdown complete" in srv.output()
     # graceful shutdown flushed the prediction log: exactly one row per moderated text
     assert PredictionLog(default_log_path(modops_home)).count() == n_texts
+
+
+def _ready_detail(url: str) -> dict[str, int]:
+    # a fresh connection each time, so the kernel hands it to either worker
+    r = httpx.get(f"{url}/readyz", timeout=10, headers={"connection": "close"})
+    assert r.status_code == 200, r.text
+    detail: dict[str, int] = r.json()["detail"]
+    return detail
+
+
+def test_two_workers_share_port_metrics_reloads_and_log(modops_home: Path) -> None:
+    env = {"MODOPS_ADMIN_API_KEYS": json.dumps([sha(ADMIN_KEY)])}
+    with Server(modops_home, "--workers", "2", "--reload-interval", "600", env=env) as srv:
+        pids: set[int] = set()
+        for _ in range(60):
+            pids.add(_ready_detail(srv.url)["pid"])
+            if len(pids) == 2:
+                break
+        assert len(pids) == 2, "both worker processes answer on the shared port"
+
+        sent = 0
+        for i in range(30):  # fresh connections: spread over both workers
+            r = httpx.post(f"{srv.url}/v1/moderate", json={"input": f"msg {i} you idiot"}, timeout=30)
+            assert r.status_code == 200, r.text
+            sent += 1
+        with httpx.Client(base_url=srv.url, timeout=30) as c:  # and a keep-alive one
+            for i in range(10):
+                r = c.post("/v1/moderate", json={"input": [f"batch {i}", "fine"]})
+                assert r.status_code == 200, r.text
+                sent += 2
+        metrics = httpx.get(f"{srv.url}/metrics", timeout=10).text
+        # counters are summed over the workers' files, whichever worker renders /metrics
+        assert 'http_requests_total{handler="/v1/moderate",method="POST",status="200"} 40.0' in metrics
+        assert "modops_model_generation 1.0" in metrics
+        assert 'modops_model_info{detector="toxicity"' in metrics
+
+        # an admin reload reaches one worker; the other follows through the signal file
+        hdr = {"Authorization": f"Bearer {ADMIN_KEY}"}
+        r = httpx.post(f"{srv.url}/v1/admin/reload", json={"force": True}, headers=hdr, timeout=60)
+        assert r.status_code == 200 and r.json()["reloaded"] is True, r.text
+        assert "other workers" in r.json()["message"]
+        generations: dict[int, int] = {}
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            d = _ready_detail(srv.url)
+            generations[d["pid"]] = d["generation"]
+            if len(generations) == 2 and set(generations.values()) == {2}:
+                break
+            time.sleep(0.1)
+        assert generations == {pid: 2 for pid in pids}, generations
+        assert srv.output().count("modops is ready on") == 1, "one banner, not one per worker"
+        rc = srv.stop()
+    assert rc in (0, -signal.SIGTERM), srv.output()
+    # each worker flushed its share of the prediction log on the graceful shutdown
+    assert PredictionLog(default_log_path(modops_home)).count() == sent

@@ -22,6 +22,8 @@ from modops.cli import main
         (["moderate", "--file", "in.jsonl", "--batch-size", "0"], "batch-size"),
         (["serve", "--port", "70000"], "invalid port"),
         (["serve", "--reload-interval", "0"], "reload-interval"),
+        (["serve", "--workers", "0"], "invalid --workers"),
+        (["serve", "--workers", "65"], "invalid --workers"),
     ],
 )
 def test_cli_usage_errors(argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:

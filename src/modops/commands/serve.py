@@ -1,8 +1,20 @@
-"""``modops serve``: run the moderation service (FastAPI + uvicorn) on the registry champions."""
+"""``modops serve``: run the moderation service (FastAPI + uvicorn) on the registry champions.
+
+With ``--workers N`` (N > 1) uvicorn's supervisor runs N processes on one port. Python runs one
+request's pipeline at a time per process, so on a 2-core box a second process is what uses the
+second core. This command registers the shipped defaults once, before the workers start (they
+would race to do it), and prepares a run folder: Prometheus's multiprocess files and the file
+through which an admin reload reaches every worker. Each worker builds its app with
+``worker_app`` and loads its models before it takes a connection.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import socket
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -10,7 +22,14 @@ import typer
 from modops.errors import InputError
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from modops.config import Settings
     from modops.serving.models import Served
+
+# Passed from ``modops serve`` to its worker processes (uvicorn starts them by import string).
+RUN_DIR_ENV = "MODOPS_SERVE_RUN_DIR"
+BATCH_WORKERS_ENV = "MODOPS_SERVE_BATCH_WORKERS"
 
 EXAMPLE_TEXT = "shut up you f*cking id10t, email me at jo.doe@example.com"
 
@@ -38,6 +57,80 @@ def _check_port_free(host: str, port: int) -> None:
             raise InputError(f"cannot listen on {host}:{port}: {err.strerror}") from None
 
 
+def _base_url(settings: Settings) -> str:
+    shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return f"http://{shown_host}:{settings.port}"
+
+
+def ready_banner(settings: Settings, served: Served) -> str:
+    base = _base_url(settings)
+    versions = ", ".join(f"{k} {v}" for k, v in served.model_versions.items())
+    workers = f"; {settings.workers} workers" if settings.workers > 1 else ""
+    return "\n".join(
+        [
+            "",
+            f"modops is ready on {base} (models: {versions}; loaded in {served.load_seconds:.1f}s{workers})",
+            f"API docs: {base}/docs",
+            "Try it:",
+            curl_example(base, with_key=bool(settings.api_keys)),
+            f"OpenAI SDK: OpenAI(base_url='{base}/v1', api_key='...').moderations.create(input=[...])",
+            "",
+        ]
+    )
+
+
+def worker_app() -> FastAPI:
+    """App factory for one ``modops serve --workers N`` process (settings come from the environment)."""
+    from modops.config import get_settings
+    from modops.serving.app import create_app
+
+    settings = get_settings()
+    run_dir = Path(os.environ[RUN_DIR_ENV])
+    raw = os.environ.get(BATCH_WORKERS_ENV, "")
+    batch_workers = int(raw) if raw else None
+
+    def on_ready(served: Served) -> None:
+        # every worker gets here; the first to create the marker prints the banner
+        try:
+            os.close(os.open(run_dir / "banner-shown", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return
+        typer.echo(ready_banner(settings, served))
+
+    return create_app(
+        settings,
+        on_ready=on_ready,
+        micro_batch=batch_workers != 0,
+        batch_workers=batch_workers or None,
+        load_before_serving=True,
+        reload_signal=run_dir / "reload-request",
+    )
+
+
+def _prepare_workers(settings: Settings, batch_workers: int | None) -> None:
+    """Register the defaults once and hand the settings to the worker processes through the environment."""
+    from modops import registry
+    from modops.config import reset_settings
+
+    registry.ensure_defaults_registered()
+    run_dir = settings.resolved_home / "run" / f"serve-{settings.port}"
+    with contextlib.suppress(FileNotFoundError):
+        shutil.rmtree(run_dir)  # metrics files of an earlier run on this port would be summed in
+    (run_dir / "metrics").mkdir(parents=True)
+    os.environ.update(
+        {
+            "PROMETHEUS_MULTIPROC_DIR": str(run_dir / "metrics"),
+            RUN_DIR_ENV: str(run_dir),
+            BATCH_WORKERS_ENV: "" if batch_workers is None else str(batch_workers),
+            "MODOPS_HOST": settings.host,
+            "MODOPS_PORT": str(settings.port),
+            "MODOPS_RELOAD_INTERVAL_S": repr(settings.reload_interval_s),
+            "MODOPS_WORKERS": str(settings.workers),
+        }
+    )
+    reset_settings()
+
+
 def serve_cmd(
     host: Annotated[
         str | None, typer.Option(help="Interface to bind (default MODOPS_HOST, 127.0.0.1).")
@@ -61,6 +154,13 @@ def serve_cmd(
             "default 1).",
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Server processes sharing the port (default MODOPS_WORKERS, 1). Use the number of cores.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the moderation API: registry champions (shipped defaults on first start), hot reload."""
     from modops.config import get_settings
@@ -79,6 +179,10 @@ def serve_cmd(
         update["reload_interval_s"] = reload_interval
     if batch_workers is not None and not 0 <= batch_workers <= 64:
         raise InputError(f"invalid --batch-workers {batch_workers}: expected 0-64")
+    if workers is not None:
+        if not 1 <= workers <= 64:
+            raise InputError(f"invalid --workers {workers}: expected 1-64")
+        update["workers"] = workers
     if log_level.lower() not in {"critical", "error", "warning", "info", "debug", "trace"}:
         raise InputError(f"invalid --log-level {log_level!r}")
     settings = settings.model_copy(update=update)
@@ -86,43 +190,42 @@ def serve_cmd(
 
     import uvicorn
 
-    from modops.serving.app import create_app
+    base = _base_url(settings)
+    typer.echo(
+        f"modops: starting on {base} (state in {settings.resolved_home}; "
+        f"checking for new champions every {settings.reload_interval_s:g}s"
+        + (f"; {settings.workers} worker processes)" if settings.workers > 1 else ")")
+    )
+    common: dict[str, object] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": log_level.lower(),
+        "access_log": access_log,
+        "timeout_graceful_shutdown": 30,
+    }
+    if settings.workers > 1:
+        _prepare_workers(settings, batch_workers)
+        uvicorn.run(
+            "modops.commands.serve:worker_app",
+            factory=True,
+            workers=settings.workers,
+            **common,  # type: ignore[arg-type]
+        )
+        return
 
-    shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    base = f"http://{shown_host}:{settings.port}"
+    from modops.serving.app import create_app
 
     def on_ready(served: Served) -> None:
         # plain echo, not rich: the banner must not be re-wrapped (the curl line is copied as is)
-        versions = ", ".join(f"{k} {v}" for k, v in served.model_versions.items())
-        lines = [
-            "",
-            f"modops is ready on {base} (models: {versions}; loaded in {served.load_seconds:.1f}s)",
-            f"API docs: {base}/docs",
-            "Try it:",
-            curl_example(base, with_key=bool(settings.api_keys)),
-            f"OpenAI SDK: OpenAI(base_url='{base}/v1', api_key='...').moderations.create(input=[...])",
-            "",
-        ]
-        typer.echo("\n".join(lines))
+        typer.echo(ready_banner(settings, served))
 
-    typer.echo(
-        f"modops: starting on {base} (state in {settings.resolved_home}; "
-        f"checking for new champions every {settings.reload_interval_s:g}s)"
-    )
     app = create_app(
         settings,
         on_ready=on_ready,
         micro_batch=batch_workers != 0,
         batch_workers=batch_workers or None,
     )
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=log_level.lower(),
-        access_log=access_log,
-        timeout_graceful_shutdown=30,
-    )
+    uvicorn.run(app, **common)  # type: ignore[arg-type]
 
 
 def register(app: typer.Typer) -> None:

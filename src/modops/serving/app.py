@@ -8,10 +8,13 @@ at import or at app creation: models load in the background once the app starts,
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -47,6 +50,8 @@ def create_app(
     batch_workers: int | None = None,
     max_batch_texts: int = 64,
     fast_path: bool = True,
+    load_before_serving: bool = False,
+    reload_signal: Path | None = None,
 ) -> FastAPI:
     """Build the service.
 
@@ -57,6 +62,9 @@ def create_app(
     ``micro_batch`` merges concurrent requests into shared pipeline calls (see ``batching``).
     ``fast_path`` answers well-formed ``POST /v1/moderate`` requests without FastAPI's per-request
     machinery (see ``fastpath``); everything else, errors included, goes through the routes.
+    ``load_before_serving`` loads the first models during startup, so the server takes no connection
+    before it can answer (one of several workers sharing a port); a failed load falls back to
+    loading in the background. ``reload_signal`` is the file the workers use to pass on admin reloads.
     """
     settings = settings if settings is not None else get_settings()
     if moderator_factory is None:
@@ -73,7 +81,11 @@ def create_app(
             on_ready(served)
 
     manager = ModelManager(
-        moderator_factory, version_probe, reload_interval_s=settings.reload_interval_s, on_swap=on_swap
+        moderator_factory,
+        version_probe,
+        reload_interval_s=settings.reload_interval_s,
+        on_swap=on_swap,
+        signal_path=reload_signal,
     )
     log_path = prediction_log_path or default_log_path(settings.resolved_home)
     # One pipeline thread by default: the detectors' ONNX sessions already use every core
@@ -89,17 +101,33 @@ def create_app(
             hash_salt=settings.hash_salt.get_secret_value(),
         ).start()
         app.state.prediction_log = plog
-        metrics.log_pending.set_function(lambda: plog.pending)
+        sampler_stop = threading.Event()
+        if metrics.multiprocess:
+            # a callback gauge is invisible to the multiprocess collector (it reads files): sample it
+            def sample() -> None:
+                while not sampler_stop.wait(1.0):
+                    metrics.log_pending.set(plog.pending)
+
+            threading.Thread(target=sample, name="modops-metrics-sampler", daemon=True).start()
+        else:
+            metrics.log_pending.set_function(lambda: plog.pending)
         if micro_batch:
             batcher.start()
-        manager.start(background=background_load)
+        if load_before_serving:
+            await asyncio.to_thread(manager.reload, True)
+        manager.start(background=background_load or load_before_serving)
         try:
             yield
         finally:
+            sampler_stop.set()
             manager.stop()
             batcher.stop()
             # uvicorn has finished in-flight requests by now: flush everything they logged.
             plog.close()
+            if metrics.multiprocess:
+                from prometheus_client import multiprocess
+
+                multiprocess.mark_process_dead(os.getpid())
 
     app = FastAPI(
         title="modops",

@@ -2,10 +2,14 @@
 latency and item counts, decisions by action, the served model versions and reloads.
 
 Each app gets its own ``CollectorRegistry`` so several apps (tests) can live in one process.
+With several server processes (``modops serve --workers N``) ``PROMETHEUS_MULTIPROC_DIR`` is set
+and prometheus_client's multiprocess mode sums counters and histograms over the workers: gauges
+say how (the served versions are the union over live workers, pending log records the sum).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable
 from timeit import default_timer
@@ -27,8 +31,11 @@ _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0
 class ServiceMetrics:
     """The service's own metrics, next to the HTTP ones."""
 
-    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+    def __init__(self, registry: CollectorRegistry | None = None, multiprocess: bool | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
+        self.multiprocess = (
+            bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR")) if multiprocess is None else multiprocess
+        )
         r = self.registry
         self.detector_latency = Histogram(
             "modops_detector_latency_seconds",
@@ -55,14 +62,24 @@ class ServiceMetrics:
             "Served model versions (value 1 for the served version).",
             ["detector", "version", "registry_version"],
             registry=r,
+            multiprocess_mode="livemax",
         )
-        self.generation = Gauge("modops_model_generation", "Generation of the served models.", registry=r)
+        self._model_labels: set[tuple[str, str, str]] = set()
+        self.generation = Gauge(
+            "modops_model_generation",
+            "Generation of the served models (the highest over the workers).",
+            registry=r,
+            multiprocess_mode="livemax",
+        )
         self.reloads = Counter(
             "modops_model_reloads_total", "Successful model swaps after the first load.", registry=r
         )
         self._generation = 0
         self.log_pending = Gauge(
-            "modops_prediction_log_pending", "Records queued for the prediction log.", registry=r
+            "modops_prediction_log_pending",
+            "Records queued for the prediction log.",
+            registry=r,
+            multiprocess_mode="livesum",
         )
 
     def observe(self, route: str, decisions: Iterable[Decision], pipeline_seconds: float) -> None:
@@ -86,9 +103,18 @@ class ServiceMetrics:
     def set_models(
         self, model_versions: dict[str, str], registry_versions: dict[str, str], generation: int
     ) -> None:
-        self.model_info.clear()
-        for name, version in model_versions.items():
-            self.model_info.labels(name, version, registry_versions.get(name, "")).set(1)
+        labels = {
+            (name, version, registry_versions.get(name, "")) for name, version in model_versions.items()
+        }
+        if self.multiprocess:
+            # Values live in per-process files that ``clear()`` does not reach: zero what we stopped serving.
+            for old in self._model_labels - labels:
+                self.model_info.labels(*old).set(0)
+        else:
+            self.model_info.clear()
+        for label in labels:
+            self.model_info.labels(*label).set(1)
+        self._model_labels = labels
         if self._generation >= 1 and generation > self._generation:
             self.reloads.inc()
         self._generation = generation

@@ -6,16 +6,22 @@ once and uses it to the end, so requests in flight during a swap finish on the o
 models and new requests start on the new ones; none fails.
 
 New champions are found by polling a cheap ``probe`` (``registry.champion_versions``)
-every ``reload_interval_s`` in a daemon thread, and on demand by the admin endpoint.
+every ``reload_interval_s`` in a daemon thread, and on demand by the admin endpoint. With
+several server processes (``modops serve --workers N``) the admin request reaches one of them;
+it writes a ``signal_path`` file that every other worker checks once a second.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from modops.config import Settings
 from modops.moderator import Moderator
@@ -81,8 +87,11 @@ class ModelManager:
         probe: VersionProbe | None = None,
         reload_interval_s: float = 30.0,
         on_swap: Callable[[Served], None] | None = None,
+        signal_path: Path | None = None,
     ) -> None:
         self._factory = factory
+        self._signal_path = signal_path
+        self._signal_seen = self._read_signal()[0]
         self._probe = probe
         self.reload_interval_s = reload_interval_s
         self._on_swap = on_swap
@@ -197,18 +206,60 @@ class ModelManager:
             self._threads.append(t)
 
     def _initial_then_poll(self) -> None:
-        self.reload(force=True)
+        if self._served is None:
+            self.reload(force=True)
         self._poll_loop()
 
+    # Seconds between checks of ``signal_path`` (a stat and a tiny read).
+    SIGNAL_CHECK_S = 1.0
+
     def _poll_loop(self) -> None:
-        while not self._stop.wait(
-            self.reload_interval_s if self._served is not None else min(5.0, self.reload_interval_s)
-        ):
+        last_probe = time.monotonic()
+        while True:
+            interval = (
+                self.reload_interval_s if self._served is not None else min(5.0, self.reload_interval_s)
+            )
+            due = last_probe + interval
+            wait = due - time.monotonic()
+            if self._signal_path is not None:
+                wait = min(wait, self.SIGNAL_CHECK_S)
+            if self._stop.wait(max(wait, 0.0)):
+                return
             try:
-                # A failed first load is retried; afterwards only a version change reloads.
-                self.reload(force=self._served is None)
+                token, force = self._read_signal()
+                if token is not None and token != self._signal_seen:
+                    self._signal_seen = token
+                    log.info("reload requested by another worker (force=%s)", force)
+                    self.reload(force=force or self._served is None)
+                    last_probe = time.monotonic()
+                elif time.monotonic() >= due:
+                    # A failed first load is retried; afterwards only a version change reloads.
+                    self.reload(force=self._served is None)
+                    last_probe = time.monotonic()
             except Exception:  # the poller must survive anything
                 log.exception("model poll failed")
+
+    # -- several workers ---------------------------------------------------------------------
+
+    def _read_signal(self) -> tuple[str | None, bool]:
+        if self._signal_path is None:
+            return None, False
+        try:
+            data = json.loads(self._signal_path.read_text(encoding="utf-8"))
+            return str(data["token"]), bool(data.get("force", False))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None, False
+
+    def broadcast_reload(self, force: bool) -> bool:
+        """Ask the other workers to reload (this one already did). False without a signal file."""
+        if self._signal_path is None:
+            return False
+        token = uuid.uuid4().hex
+        self._signal_seen = token
+        tmp = self._signal_path.with_name(f".{self._signal_path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps({"token": token, "force": force, "pid": os.getpid()}), encoding="utf-8")
+        os.replace(tmp, self._signal_path)  # atomic: readers see the old or the new token, never half
+        return True
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()

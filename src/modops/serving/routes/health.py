@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -34,6 +35,7 @@ async def readyz(request: Request) -> JSONResponse:
             {"status": "loading" if manager.last_error is None else "error", "detail": detail}, 503
         )
     detail = {
+        "pid": os.getpid(),  # which worker answered, with ``modops serve --workers N``
         "generation": served.generation,
         "model_versions": served.model_versions,
         "registry_versions": served.registry_versions,

@@ -70,6 +70,8 @@ async def reload_models(request: Request, body: ReloadRequest | None = None) -> 
     manager: ModelManager = request.app.state.models
     force = bool(body and body.force)
     reloaded, message = await run_in_threadpool(manager.reload, force)
+    if manager.broadcast_reload(force):
+        message += f"; the other workers follow within {manager.SIGNAL_CHECK_S:g}s"
     served = manager.served
     return ReloadResponse(
         reloaded=reloaded,
