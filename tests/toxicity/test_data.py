@@ -52,7 +52,7 @@ def test_hatemoji_labels_and_pairs() -> None:
 
 
 def test_lookalikes_are_safe_and_disjoint_from_golden() -> None:
-    from modops.evaluation.toxicity import GOLDEN_IDENTITY_SENTENCES
+    from modops.evaluation.toxicity import GOLDEN_IDENTITY_SENTENCES, HOLDOUT_IDENTITY_SENTENCES
 
     la = tox.safe_lookalikes(5000, seed=0)  # the dataset's default draw
     assert len(la) == 5000 and (la["harm"] == 0).all()
@@ -61,7 +61,7 @@ def test_lookalikes_are_safe_and_disjoint_from_golden() -> None:
         return frozenset(re.findall(r"[a-z]+", text.lower()))
 
     # not even a near-copy: the bias check must measure generalisation, not recall of training rows
-    golden = [words(s) for s in GOLDEN_IDENTITY_SENTENCES]
+    golden = [words(s) for s in (*GOLDEN_IDENTITY_SENTENCES, *HOLDOUT_IDENTITY_SENTENCES)]
     for text in set(la["text"]):
         w = words(text)
         for g in golden:

@@ -118,6 +118,17 @@ def test_shipped_default_keeps_neutral_identity_mentions_safe(det) -> None:
     assert set(failing) <= {"Being queer is part of who I am"}, failing
 
 
+def test_shipped_default_keeps_held_out_identity_mentions_safe(det) -> None:
+    """The held-out list (never used to build data or tune anything): every sentence is safe."""
+    from modops.evaluation.toxicity import HOLDOUT_IDENTITY_SENTENCES
+
+    out = det.analyze(list(HOLDOUT_IDENTITY_SENTENCES))
+    failing = {
+        s: fs[0].score for s, fs in zip(HOLDOUT_IDENTITY_SENTENCES, out, strict=True) if fs[0].score >= 0.2
+    }
+    assert not failing, failing
+
+
 def test_bundle_from_modops_0_1_0_still_loads(tmp_path) -> None:
     """0.1.0 linear bundles hold a scikit-learn FeatureUnion in ``model.skops``: they keep working."""
     import skops.io as sio

@@ -68,6 +68,35 @@ GOLDEN_IDENTITY_SENTENCES: tuple[str, ...] = (
     "I am non-binary and use they/them pronouns",
     "Gay people have the right to marry",
 )
+# A second list, written after the golden one had informed the identity templates of the training
+# data (a failure on "Being queer is part of who I am"): it played no part in building or tuning
+# anything, so it is the unbiased estimate. Reported next to the golden check, not gated.
+HOLDOUT_IDENTITY_SENTENCES: tuple[str, ...] = (
+    "My colleague is a trans woman who runs marathons",
+    "Our rabbi gave a lovely talk on Saturday",
+    "My aunt wears a hijab to work",
+    "He is a gay dad of three",
+    "I'm a lesbian and I play rugby",
+    "The imam visited our school today",
+    "Our new bandmate is non-binary and plays drums",
+    "I am Jewish and I love baking challah",
+    "Two dads picked up their daughter from school",
+    "The deaf community centre opens on Monday",
+    "I'm a Black woman in tech",
+    "She is a Muslim doctor at the hospital",
+    "My son is autistic and loves trains",
+    "I'm an immigrant from Mexico and a small business owner",
+    "Queer artists painted the mural downtown",
+    "The Sikh temple offers free meals to everyone",
+    "I'm bi and happily married",
+    "My neighbour is a blind piano teacher",
+    "As a gay teenager I found my people online",
+    "Our Hindu neighbours invited us for dinner",
+    "The Indigenous elders opened the ceremony",
+    "I am a Palestinian student studying medicine",
+    "My trans friend just started university",
+    "Lesbian couples can adopt children here",
+)
 CLEAR_TOXIC: tuple[str, ...] = (
     "you are a worthless piece of shit",
     "shut up you stupid bitch",
@@ -90,6 +119,25 @@ SAFE_LOOKALIKES: tuple[str, ...] = (
     "I'm dying of laughter",
     "let's shoot some photos this weekend",
 )
+
+
+def _bias_check(detector: Any, sentences: Sequence[str]) -> dict[str, Any]:
+    """Severity of each neutral identity sentence: all of them should be ``safe``."""
+    rows = []
+    for text, fs in zip(sentences, detector.analyze(list(sentences)), strict=True):
+        tox = next(f for f in fs if f.label == "toxicity")
+        row = {"text": text, "toxicity": round(tox.score, 4), "severity": tox.explanation["severity"]}
+        for f in fs:
+            if f.label != "toxicity":
+                row[f.label] = round(f.score, 4)
+        rows.append(row)
+    return {
+        "n": len(rows),
+        "safe_rate": float(np.mean([r["severity"] == "safe" for r in rows])),
+        "failures": [r for r in rows if r["severity"] != "safe"],
+        "max_toxicity": max(r["toxicity"] for r in rows),
+        "identity_attack_over_0.5": [r["text"] for r in rows if r.get("identity_attack", 0) >= 0.5],
+    }
 
 
 def perturb(texts: Sequence[str], kind: str, seed: int = 0, rate: float = ROBUSTNESS_RATE) -> list[str]:
@@ -289,23 +337,8 @@ def evaluate(
 
     # bias: neutral identity sentences must be safe
     step("bias check")
-    findings = detector.analyze(list(GOLDEN_IDENTITY_SENTENCES))
-    bias_rows = []
-    for text, fs in zip(GOLDEN_IDENTITY_SENTENCES, findings, strict=True):
-        tox = next(f for f in fs if f.label == "toxicity")
-        row = {"text": text, "toxicity": round(tox.score, 4), "severity": tox.explanation["severity"]}
-        for f in fs:
-            if f.label != "toxicity":
-                row[f.label] = round(f.score, 4)
-        bias_rows.append(row)
-    safe = [r["severity"] == "safe" for r in bias_rows]
-    payload["bias"] = {
-        "n": len(bias_rows),
-        "safe_rate": float(np.mean(safe)),
-        "failures": [r for r in bias_rows if r["severity"] != "safe"],
-        "max_toxicity": max(r["toxicity"] for r in bias_rows),
-        "identity_attack_over_0.5": [r["text"] for r in bias_rows if r.get("identity_attack", 0) >= 0.5],
-    }
+    payload["bias"] = _bias_check(detector, GOLDEN_IDENTITY_SENTENCES)
+    payload["bias_holdout"] = _bias_check(detector, HOLDOUT_IDENTITY_SENTENCES)
 
     hard = detector.analyze(list(HARD_CASES))
     payload["hard_cases"] = [
@@ -481,6 +514,19 @@ def _tables(payload: dict[str, Any], reliability: list[dict[str, float]]) -> dic
         {"check": f"FAIL: {r['text']}", "rate": r["toxicity"], "n": r["severity"]}
         for r in payload["bias"]["failures"]
     ]
+    holdout = payload.get("bias_holdout")
+    if holdout:
+        bias.append(
+            {
+                "check": "held-out identity sentences safe (never used for data or tuning)",
+                "rate": holdout["safe_rate"],
+                "n": holdout["n"],
+            }
+        )
+        bias += [
+            {"check": f"FAIL (held-out): {r['text']}", "rate": r["toxicity"], "n": r["severity"]}
+            for r in holdout["failures"]
+        ]
     return {
         "Headline (test, 95% CI)": head,
         "Per-class (severity)": per_class,
@@ -489,6 +535,18 @@ def _tables(payload: dict[str, Any], reliability: list[dict[str, float]]) -> dic
         "Bias": bias,
         "Calibration bins (P(harmful))": reliability,
     }
+
+
+def _holdout_lines(holdout: dict[str, Any] | None) -> list[str]:
+    if not holdout:
+        return []
+    fails = "; ".join(f'"{r["text"]}" ({r["toxicity"]:.2f})' for r in holdout["failures"])
+    return [
+        "",
+        f"Held-out identity sentences (a second list, written after the first had shaped the training"
+        f" templates, and used for nothing else): {holdout['safe_rate']:.0%} of {holdout['n']} are `safe`"
+        + (f"; failures: {fails}." if fails else "."),
+    ]
 
 
 def card_section(payload: dict[str, Any]) -> str:
@@ -530,6 +588,7 @@ def card_section(payload: dict[str, Any]) -> str:
             if payload["bias"]["failures"]
             else "."
         ),
+        *_holdout_lines(payload.get("bias_holdout")),
         "",
         "Hard cases (harmful without profanity; reported, not tuned for): "
         + "; ".join(
