@@ -81,3 +81,20 @@ def test_bootstrap_by_groups_and_degenerate_resamples() -> None:
     assert 0 <= est.low <= est.high <= 1
     with pytest.raises(ValueError):
         bootstrap(np.mean, [np.array([])])
+
+
+def test_grouped_resamples_match_the_plain_per_group_draw() -> None:
+    """The vectorised, cached group resampling draws exactly what one concatenation per resample did."""
+    from modops.evaluation.bootstrap import _resamples
+
+    rng = np.random.default_rng(3)
+    groups = np.array([f"g{i}" for i in rng.integers(0, 40, 200)], dtype=object)
+    draws = _resamples(200, 25, 7, groups)
+    ref_rng = np.random.default_rng(7)
+    uniq, inverse = np.unique(groups, return_inverse=True)
+    members = [np.flatnonzero(inverse == g) for g in range(len(uniq))]
+    for idx in draws:
+        pick = ref_rng.integers(0, len(members), len(members))
+        assert np.array_equal(idx, np.concatenate([members[g] for g in pick]))
+    assert _resamples(200, 25, 7, groups.copy()) is draws  # equal inputs share the cached draws
+    assert not np.array_equal(_resamples(200, 25, 8, groups)[0], draws[0])

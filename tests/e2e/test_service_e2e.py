@@ -171,6 +171,9 @@ def test_two_workers_share_port_metrics_reloads_and_log(modops_home: Path) -> No
             if len(pids) == 2:
                 break
         assert len(pids) == 2, "both worker processes answer on the shared port"
+        # both started on a fresh home: the defaults were registered once, not once per worker
+        served = {m["name"]: m for m in httpx.get(f"{srv.url}/v1/models", timeout=10).json()["data"]}
+        assert served["toxicity"]["registry_version"] == "1" and served["pii"]["registry_version"] == "1"
 
         sent = 0
         for i in range(30):  # fresh connections: spread over both workers

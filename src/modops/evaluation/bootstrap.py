@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,17 +53,8 @@ def bootstrap(
     if n == 0:
         raise ValueError("cannot bootstrap an empty sample")
     point = float(metric(*arrays))
-    rng = np.random.default_rng(seed)
     stats: list[float] = []
-    if groups is not None:
-        uniq, inverse = np.unique(np.asarray(groups), return_inverse=True)
-        members = [np.flatnonzero(inverse == g) for g in range(len(uniq))]
-    for _ in range(n_boot):
-        if groups is not None:
-            pick = rng.integers(0, len(members), len(members))
-            idx = np.concatenate([members[g] for g in pick])
-        else:
-            idx = rng.integers(0, n, n)
+    for idx in _resamples(n, n_boot, seed, groups):
         try:
             v = float(metric(*(a[idx] for a in arrays)))
         except (ValueError, ZeroDivisionError):
@@ -74,3 +66,43 @@ def bootstrap(
     alpha = (1 - level) / 2
     low, high = np.quantile(stats, [alpha, 1 - alpha])
     return Estimate(point, float(low), float(high), level, len(stats))
+
+
+# An evaluation bootstraps a dozen metrics over the same rows, groups and seed: draw the
+# resamples once. Keyed by content, so equal inputs share draws whatever object holds them.
+_CACHE: dict[tuple[int, int, int, bytes | None], list[np.ndarray]] = {}
+_CACHE_MAX = 2
+
+
+def _resamples(n: int, n_boot: int, seed: int, groups: np.ndarray | None) -> list[np.ndarray]:
+    """Row indices of each resample, in the order the plain loop (one ``integers`` call each) drew them."""
+    gkey = None
+    if groups is not None:
+        g = np.asarray(groups)
+        gkey = hashlib.sha1(g.astype(str).tobytes() if g.dtype == object else g.tobytes()).digest()
+    key = (n, n_boot, seed, gkey)
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    rng = np.random.default_rng(seed)
+    out: list[np.ndarray] = []
+    if groups is None:
+        for _ in range(n_boot):
+            out.append(rng.integers(0, n, n).astype(np.int32))
+    else:
+        _, inverse = np.unique(np.asarray(groups), return_inverse=True)
+        inverse = inverse.ravel()
+        order = np.argsort(inverse, kind="stable")  # rows of group 0, then 1, ... each ascending
+        counts = np.bincount(inverse)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        for _ in range(n_boot):
+            pick = rng.integers(0, len(counts), len(counts))
+            c = counts[pick]
+            ends = np.cumsum(c)
+            # position k of the resample is row (k - first position of its group) of group pick[j]
+            offset = np.repeat(starts[pick] - (ends - c), c)
+            out.append(order[offset + np.arange(int(ends[-1]) if len(ends) else 0)].astype(np.int32))
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = out
+    return out
