@@ -13,6 +13,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+import ahocorasick
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from modops.normalize import Normalizer, obfuscate
 from modops.normalize.engine import (
     _ALNUM_RUN,
+    _COLLAPSE,
     _SPACED_CLASSES,
     _SPACED_TRIGGER,
     _SPACED_TT,
@@ -27,6 +29,7 @@ from modops.normalize.engine import (
     CENSOR_CHARS,
     LEET,
     LEET_ALT,
+    _ac_matches,
     _compose,
     _new_nt,
     _new_sub,
@@ -420,3 +423,115 @@ def test_early_rejects_match_full_decoder(norm: Normalizer, monkeypatch: pytest.
     slow = [(norm._lookup(state, t), norm._uncensor(state, t), norm._decode(state, t)) for t in tokens]
     assert fast == slow
     assert fast_w == [norm._spaced_window_uncached(state, t) for t in windows]
+
+
+def test_automaton_layout_changes_no_match(norm: Normalizer) -> None:
+    """The frequency-ordered automaton with dummy root keys and "\\x00" for characters of no
+    key (``_ac_matches``) finds what the keys inserted plainly find, in the same order."""
+    state = norm._state
+    plain = ahocorasick.Automaton()
+    for key, value in state.automaton.items():
+        if value[3] != ():  # the dummy keys carry no payload
+            plain.add_word(key, value)
+    plain.make_automaton()
+    rng = random.Random(9)
+    alphabet = [*_ALPHABET, *"ABKZ0\x00\t\n", "🔪", "🌽", "🍆", "️", "\u200d", "ｋ"]
+    texts = _texts() + ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
+    keys = [k for k, _ in state.automaton.items() if k.isascii()]
+    texts += [" ".join(rng.sample(keys, 3)) + rng.choice(["", " x", "!"]) for _ in range(2000)]
+    for text in texts:
+        for low in (text.lower(), text):
+            assert _ac_matches(state, low) == list(plain.iter(low)), low
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_char_deletions_match_apply_edits(data: st.DataObject) -> None:
+    """Pass 1's deletion shortcut gives ``apply_edits``'s text, map and (per run) spans."""
+    text = data.draw(st.text(alphabet="abc \u200b", max_size=25))
+    positions = sorted(data.draw(st.sets(st.integers(0, max(0, len(text) - 1)), max_size=10)))
+    positions = [p for p in positions if p < len(text)]
+    edits = [(p, p + 1, data.draw(st.sampled_from(["", "Q"]))) for p in positions]
+    # runs of adjacent same-kind edits, as _char_pass builds them
+    hits: list[list[Any]] = []
+    for p, _, rep in edits:
+        kind = "d" if not rep else "r"
+        if hits and hits[-1][1] == p and hits[-1][3] == kind:
+            hits[-1][1] = p + 1
+        else:
+            hits.append([p, p + 1, rep, kind, 0, 0, None, False])
+    out, omap, got = Normalizer._char_deletions(text, edits, hits)
+    ref_out, ref_map, spans = apply_edits(text, edits)
+    assert (out, omap) == (ref_out, ref_map)
+    k = 0
+    for h in got:
+        n_edits = h[1] - h[0]
+        assert (h[4], h[5]) == (spans[k][0], spans[k + n_edits - 1][1])
+        k += n_edits
+
+
+def _head_ok_reference(state: Any, head: str) -> bool:
+    """``_head_ok`` as the product over every reading of every character."""
+    readings: list[str] = []
+    for ch in head:
+        if "a" <= ch <= "z":
+            readings.append(ch)
+        elif ch in LEET or ch in LEET_ALT:
+            readings.append(LEET.get(ch, "") + LEET_ALT.get(ch, ""))
+        else:
+            return False
+    for letters in itertools.product(*readings):
+        sk = "".join(letters)
+        if sk in state.heads or _COLLAPSE.sub(lambda m: m.group(1), sk) in state.collapsed_heads:
+            return True
+    return False
+
+
+def test_head_ok_single_reading_shortcut(norm: Normalizer) -> None:
+    state = norm._state
+    rng = random.Random(4)
+    alphabet = "abcdefghijklmnopqrstuvwxyz" * 3 + "".join(sorted(set(LEET) | set(LEET_ALT))) + "#*-.é"
+    heads = ["".join(rng.choice(alphabet) for _ in range(rng.choice((3, 4)))) for _ in range(30_000)]
+    heads += ["".join(t) for t in itertools.product("aeiklostu", repeat=3)]
+    heads += [w[:k] for w in sorted(state.vocab) for k in (3, 4) if len(w) >= k]
+    for head in heads:
+        assert Normalizer._head_ok(state, head) == _head_ok_reference(state, head), head
+
+
+def _spaced_window_reference(norm: Normalizer, state: Any, tok: str) -> Any:
+    """The window search through ``_decode(sub, spaced=True)`` for every window."""
+    pos = [i for i, c in enumerate(tok) if c.isalnum() or c in "@$!"]
+    n = len(pos)
+    for drop in range(1, 5):
+        for left in range(0, min(drop, 2) + 1):
+            right = drop - left
+            if right > 2 or n - drop < 3:
+                continue
+            res = norm._decode(state, tok[pos[left] : pos[n - 1 - right] + 1], spaced=True)
+            if res is not None:
+                return res, (pos[left], pos[n - 1 - right] + 1)
+    return None
+
+
+def test_spaced_window_letters_shortcut(norm: Normalizer) -> None:
+    state = norm._state
+    rng = random.Random(6)
+    words = [w for w in sorted(state.vocab) if len(w) >= 3]
+    toks = ["t.h.e.y l.o.o.k.e.d", "i k i l l", "a k i l l s", "x f.u.c.k.e.r.s", "s h i t z", "p h u c k"]
+    for _ in range(4000):
+        w = rng.choice(words)
+        w = rng.choice("abxyz" + "  ")[:1] * rng.randint(0, 2) + w + rng.choice(["", "s", "ab", "z"])
+        toks.append(rng.choice([" ", ".", "-", "_", " . "]).join(w.replace(" ", "")))
+    for tok in toks:
+        assert norm._spaced_window_uncached(state, tok) == _spaced_window_reference(norm, state, tok), tok
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" .-_/\\|~:+,*ab1@$!x?#A")), max_size=30))
+def test_spaced_literal_finditer_matches_trigger(text: str) -> None:
+    """The byte-class search gives the spaced-letter triggers at the same positions."""
+    low = text.lower()
+    literal = [
+        m.start() for m in _SPACED_CLASSES.finditer(b"s" + low.encode("ascii").translate(_SPACED_TT) + b"s")
+    ]
+    assert literal == [m.start() for m in _SPACED_TRIGGER.finditer(" " + low + " ")]

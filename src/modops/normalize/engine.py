@@ -76,6 +76,14 @@ _RUN2 = re.compile(r"(.)\1")
 _RUN3 = re.compile(r"(.)\1\1")
 _COLLAPSE = re.compile(r"(.)\1+")
 _MAX_TOKEN = 48
+# Aho-Corasick layout. pyahocorasick scans a node's children linearly, in the order they
+# were added; so keys go in with their characters in English frequency order (space
+# first), every key character is also a child of the root (through a dummy key that
+# cannot match), and the characters of no key are mapped to "\x00", the root's first
+# child. Most steps then end after a comparison or two; the matches are the same.
+_AC_ORDER = " etaoinshrdlcumwfgypbvkjxqz0123456789.,'!?-:;/\"@#$*&()+_"
+_AC_OTHER = "\x00"
+_AC_DUMMY = "\ud800"  # a lone surrogate: pass 1 replaces them, so the automaton never sees one
 
 
 def _trim_token(low: str, s: int, e: int) -> tuple[int, int] | None:
@@ -96,11 +104,21 @@ _TRIPLE: tuple[tuple[str, int], ...] = (("3", -1),)
 _HAS_AZ = re.compile(r"[a-z]")
 _NON_AZ = re.compile(r"[^a-z]")
 _HAS_CENSOR = re.compile(r"[*#%]")
-_MASK_TABLE = str.maketrans(dict.fromkeys("@$!|+€£¢¡", "*"))
+
+
+def _seq_table(table: dict[int, Any]) -> list[Any]:
+    """``table`` for ``str.translate`` as a list indexed by code point (identity where
+    unmapped; past its end IndexError, a LookupError, means identity as well). A dict
+    raises and clears a KeyError for every unmapped character of every call, which
+    cost more than the rest of the translation."""
+    return [table.get(i, i) for i in range(max(table) + 1)]
+
+
+_MASK_TABLE = _seq_table(str.maketrans(dict.fromkeys("@$!|+€£¢¡", "*")))
 # spaced tokens are ASCII: keep [a-z0-9@$!], drop the separators
-_SPACED_DROP = str.maketrans(dict.fromkeys(" .-_/\\|~:+,*"))
+_SPACED_DROP = _seq_table(str.maketrans(dict.fromkeys(" .-_/\\|~:+,*")))
 _SPACED_KEEP_ONLY = re.compile(r"[a-z0-9@$!]*")
-_SKEL_TABLE = str.maketrans({**{k: v for k, v in LEET_ALT.items() if k not in LEET}, **LEET})
+_SKEL_TABLE = _seq_table(str.maketrans({**{k: v for k, v in LEET_ALT.items() if k not in LEET}, **LEET}))
 _SKEL_BAD = re.compile("[^a-z" + "".join(re.escape(c) for c in sorted(set(LEET) | set(LEET_ALT))) + "]")
 _SKEL_AMB = re.compile("[" + "".join(re.escape(c) for c in sorted(set(LEET) & set(LEET_ALT))) + "]")
 _KIND_ORDER = {
@@ -332,6 +350,8 @@ class _State:
     collapsed: dict[str, str]  # collapsed skeleton → vocab word
     by_length: dict[tuple[int, str], list[str]]  # (length, first letter) → words, most severe first
     automaton: Any
+    # ASCII byte → itself, or 0 for a character in no automaton key (see _AC_ORDER)
+    ac_table: bytes | None
     chars: CharTables
     joiners: frozenset[str]  # invisible/combining chars that do not end a word
     cache: dict[str, tuple[str, str, int] | None] = field(default_factory=dict)
@@ -339,6 +359,8 @@ class _State:
     window_cache: dict[str, Any] = field(default_factory=dict)  # spaced token → _spaced_window
     word_re: re.Pattern[str] = _ALNUM_RUN  # a run of word characters and joiners (set by _build)
     homoglyph_words: dict[str, bool] = field(default_factory=dict)  # word → _map_homoglyph_word
+    # the look-alike characters, as a set: ``frozenset.isdisjoint(dict)`` walks the whole dict
+    homo_set: frozenset[str] = frozenset()
     # _lookup's exact early reject (see _head_ok): what the first 3 and 4 letters of a
     # skeleton must be for one of its rules to find a word
     heads: frozenset[str] = frozenset()  # s[:3] and s[:4] of what _lookup can find
@@ -426,9 +448,13 @@ class Normalizer:
             collapsed,
             by_length,
             None,
+            None,
             chars,
             frozenset(joiners),
         )
+        state.homo_set = frozenset(chars.homoglyphs)
+        # _char_pass looks a character up in ``fixed`` first and tracks words for look-alikes only
+        assert state.homo_set.isdisjoint(chars.fixed)
         state.word_re = (
             re.compile(r"[\w" + _char_class(set(joiners))[1:] + "*") if joiners else re.compile(r"\w*")
         )
@@ -440,10 +466,10 @@ class Normalizer:
                 for i, ch in enumerate(w):
                     masks[(i, ch)] = masks.get((i, ch), 0) | (1 << j)
             state.fit_index[key] = (words, masks)
-        state.automaton = self._build_automaton(state)
+        state.automaton, state.ac_table = self._build_automaton(state)
         return state
 
-    def _build_automaton(self, st: _State) -> Any:
+    def _build_automaton(self, st: _State) -> tuple[Any, bytes | None]:
         automaton = ahocorasick.Automaton()
         table: dict[str, list[tuple[str, int]]] = {}
 
@@ -471,18 +497,42 @@ class Normalizer:
                 if sp not in st.vocab and sp not in table:
                     st.spellings[sp] = word
                     table[sp] = [("w", idx)]
-        for key, payload in table.items():
-            left = _wordish(key[0])
-            right = _wordish(key[-1])
-            automaton.add_word(key, (len(key), left, right, tuple(payload)))
+        keys: list[tuple[str, tuple[int, bool, bool, Any]]] = [
+            (key, (len(key), _wordish(key[0]), _wordish(key[-1]), tuple(payload)))
+            for key, payload in table.items()
+        ]
         # runs of three equal letters mark stretched words for the token pass
         for c in "abcdefghijklmnopqrstuvwxyz":
             key = c * 3
             if key in table:
                 raise DataError(f"pattern key {key!r} is reserved")
-            automaton.add_word(key, (3, False, False, _TRIPLE))
+            keys.append((key, (3, False, False, _TRIPLE)))
+        # insertion order only decides how fast a node finds its child (see _AC_ORDER)
+        order = {c: i for i, c in enumerate(_AC_ORDER)}
+
+        def rank(c: str) -> tuple[int, str]:
+            return order.get(c, len(order)), c
+
+        keys.sort(key=lambda kv: [rank(c) for c in kv[0]])
+        key_chars = {c for k, _ in keys for c in k}
+        if _AC_OTHER in key_chars or _AC_DUMMY in key_chars:  # no layout trick: plain insertion
+            for key, value in keys:
+                automaton.add_word(key, value)
+            automaton.make_automaton()
+            return automaton, None
+        by_first: dict[str, list[tuple[str, Any]]] = {}
+        for key, value in keys:
+            by_first.setdefault(key[0], []).append((key, value))
+        for c in sorted(key_chars | {_AC_OTHER}, key=lambda c: (c != _AC_OTHER, rank(c))):
+            group = by_first.get(c)
+            if group is None:
+                automaton.add_word(c + _AC_DUMMY, (2, False, False, ()))
+            else:
+                for key, value in group:
+                    automaton.add_word(key, value)
         automaton.make_automaton()
-        return automaton
+        table_bytes = bytes(i if chr(i) in key_chars else 0 for i in range(256))
+        return automaton, table_bytes
 
     def _prenormalize(self, st: _State, key: str) -> str:
         """A key as the first two passes would leave it (so literal keys still match)."""
@@ -577,8 +627,15 @@ class Normalizer:
         that decodes: then all three passes return no hit, i.e. the identity.
         ``ac_known``: the automaton matches of ``low``, when already at hand.
         """
-        ac = list(st.automaton.iter(low)) if ac_known is None else ac_known
-        if _maybe_spaced(low):
+        # ``low`` is ASCII: one encoding serves the automaton and the spaced-letter search
+        raw = low.encode("ascii")
+        if ac_known is not None:
+            ac = ac_known
+        elif st.ac_table is not None:
+            ac = list(st.automaton.iter(raw.translate(st.ac_table).decode("ascii")))
+        else:
+            ac = list(st.automaton.iter(low))
+        if _SPACED_CLASSES.search(b"s" + raw.translate(_SPACED_TT) + b"s") is not None:  # _maybe_spaced
             return low, ac, None
         if ac:
             # stretch marks alone ("sooo"): pass 3 has no key to act on, pass 2 is the token
@@ -633,7 +690,7 @@ class Normalizer:
         re-run is known to change nothing. ``fast=False`` takes no shortcut (tests compare).
         """
         # pass 1: characters
-        c_hits: list[_Hit]
+        c_hits: list[list[Any]]  # see _char_pass
         t_hits: list[_Hit] | None = None
         if pre is not None:
             t1, m1, c_hits = text, None, []
@@ -664,10 +721,10 @@ class Normalizer:
                         return self._char_result(st, text, t1, m1, c_hits, truncated, notes), True  # type: ignore[arg-type]
                     _, ac, t_hits = scan
                 else:
-                    ac = list(st.automaton.iter(low1))
+                    ac = _ac_matches(st, low1)
             else:
                 # one Aho-Corasick pass: phrase/emoji/safe keys plus stretch markers
-                ac = list(st.automaton.iter(low1))
+                ac = _ac_matches(st, low1)
         triples = [end - 2 for end, v in ac if v[3] is _TRIPLE]
         # pass 2: obfuscated tokens
         if t_hits is None:
@@ -679,7 +736,7 @@ class Normalizer:
             low2 = t2.lower()
             if len(low2) != len(t2):
                 low2 = "".join(c.lower() if len(c.lower()) == 1 else c for c in t2)
-            ac = list(st.automaton.iter(low2))
+            ac = _ac_matches(st, low2)
         else:
             t2, m2, low2 = t1, None, low1
         # pass 3: algospeak / emoji / safe contexts
@@ -705,19 +762,18 @@ class Normalizer:
 
         subs: list[Substitution] = []
         ver = st.version
-        for h in c_hits:
-            e_ = h.entry
+        for s_, e_end, rep_, kind_, _, _, e_, harmful_ in c_hits:
             subs.append(
                 _new_sub(
-                    h.start,
-                    h.end,
-                    text[h.start : h.end],
-                    h.replacement,
-                    h.kind,
-                    e_.id if e_ is not None else f"char:{h.kind}",
+                    s_,
+                    e_end,
+                    text[s_:e_end],
+                    rep_,
+                    kind_,
+                    e_.id if e_ is not None else f"char:{kind_}",
                     ver,
                     e_.category if e_ is not None else None,
-                    h.harmful,
+                    harmful_,
                 )
             )
         for h in t_hits:
@@ -748,7 +804,7 @@ class Normalizer:
         text: str,
         t1: str,
         m1: list[int],
-        c_hits: list[_Hit],
+        c_hits: list[list[Any]],
         truncated: bool,
         notes: tuple[str, ...],
     ) -> NormalizedText:
@@ -757,17 +813,17 @@ class Normalizer:
         ver = st.version
         subs = tuple(
             _new_sub(
-                h.start,
-                h.end,
-                text[h.start : h.end],
-                h.replacement,
-                h.kind,
-                h.entry.id if h.entry is not None else f"char:{h.kind}",
+                s,
+                e,
+                text[s:e],
+                rep,
+                kind,
+                entry.id if entry is not None else f"char:{kind}",
                 ver,
-                h.entry.category if h.entry is not None else None,
-                h.harmful,
+                entry.category if entry is not None else None,
+                harmful,
             )
-            for h in c_hits
+            for s, e, rep, kind, _, _, entry, harmful in c_hits
         )
         return _new_nt(text, t1, m1, subs, ver, truncated, notes)
 
@@ -789,8 +845,13 @@ class Normalizer:
     # ------------------------------------------------------------------ pass 1
     def _char_pass(
         self, st: _State, text: str, present: frozenset[str] | None = None
-    ) -> tuple[str, list[int] | None, list[_Hit]]:
-        """Pass 1; ``present``: the special characters of ``text``, when already known."""
+    ) -> tuple[str, list[int] | None, list[list[Any]]]:
+        """Pass 1; ``present``: the special characters of ``text``, when already known.
+
+        The hits are lists ``[start, end, replacement, kind, out_start, out_end, entry,
+        harmful]``, one per run of adjacent same-kind changes (cheaper than ``_Hit``s: a
+        homoglyph text has one per changed letter).
+        """
         tables = st.chars
         fixed = tables.fixed
         homo = tables.homoglyphs
@@ -804,19 +865,29 @@ class Normalizer:
                 positions.append(i)
                 i = text.find(ch, i + 1)
         positions.sort()
-        homo_ok: set[int] = set()
-        if not present.isdisjoint(homo):
-            # a look-alike is mapped only when its word qualifies (see _map_homoglyph_word)
-            # a word: alphanumerics, "_" and joiners (\w is exactly isalnum() or "_")
+        # one visit per position; a look-alike is mapped only when its word qualifies (see
+        # _map_homoglyph_word). A word: alphanumerics, "_" and joiners (\w is exactly
+        # isalnum() or "_"). No character is both fixed and a look-alike (checked at build).
+        check_words = not present.isdisjoint(st.homo_set)
+        if check_words:
             word_run = st.word_re.match
             rev = text[::-1]
             n = len(text)
-            word_end = -1
-            word_ok = False
             verdicts = st.homoglyph_words
-            for p in positions:
-                if text[p] not in homo:
-                    continue
+        word_end = -1
+        word_ok = False
+        hits: list[list[Any]] = []
+        edits: list[tuple[int, int, str]] = []
+        one_for_one = True
+        last: list[Any] | None = None
+        for p in positions:
+            ch = text[p]
+            got = fixed.get(ch)
+            if got is not None:
+                rep, kind = got
+                if len(rep) != 1:
+                    one_for_one = False
+            elif ch in homo:
                 if p >= word_end:
                     ws = n - word_run(rev, n - p).end()  # type: ignore[union-attr]
                     word_end = word_run(text, p + 1).end()  # type: ignore[union-attr]
@@ -828,52 +899,84 @@ class Normalizer:
                             _evict_half(verdicts)
                         verdicts[word] = got_ok
                     word_ok = got_ok
-                if word_ok:
-                    homo_ok.add(p)
-        edits: list[tuple[int, int, str]] = []
-        kinds: list[str] = []
-        for p in positions:
-            ch = text[p]
-            got = fixed.get(ch)
-            if got is not None:
-                rep, kind = got
-            elif ch in homo:
-                if p not in homo_ok:
+                if not word_ok:
                     continue
                 rep, kind = homo[ch], "homoglyph"
             else:  # lone surrogate
                 rep, kind = "\ufffd", "invisible"
             edits.append((p, p + 1, rep))
-            kinds.append(kind)
+            if last is not None and last[1] == p and last[3] == kind:
+                last[1] = p + 1
+                last[2] += rep
+            else:
+                last = [p, p + 1, rep, kind, 0, 0, None, False]
+                hits.append(last)
         if not edits:
             return text, None, []
+        if not one_for_one and all(len(r) <= 1 for _, _, r in edits):
+            return self._char_deletions(text, edits, hits)
+        if one_for_one:
+            # one character for one character: the map is the identity, spans stay put
+            chars = list(text)
+            for p, _, rep in edits:
+                chars[p] = rep
+            for h in hits:
+                h[4] = h[0]
+                h[5] = h[1]
+            return "".join(chars), list(range(len(text) + 1)), hits
         out, omap, spans = apply_edits(text, edits)
-        # one Substitution per run of adjacent same-kind changes
-        hits: list[_Hit] = []
-        for (s, e, rep), kind, span in zip(edits, kinds, spans, strict=True):
-            last = hits[-1] if hits else None
-            if last is not None and last.end == s and last.kind == kind:
-                last.end = e
-                last.replacement += rep
-                last.out_span = (last.out_span[0], span[1])
-            else:
-                hits.append(_Hit(s, e, rep, kind, None, False, span))
+        k = 0
+        for h in hits:  # each hit covers h[1] - h[0] consecutive edits
+            h[4] = spans[k][0]
+            k += h[1] - h[0]
+            h[5] = spans[k - 1][1]
         return out, omap, hits
 
-    def _flag_char_hits(self, st: _State, low: str, hits: list[_Hit]) -> None:
+    @staticmethod
+    def _char_deletions(
+        text: str, edits: list[tuple[int, int, str]], hits: list[list[Any]]
+    ) -> tuple[str, list[int], list[list[Any]]]:
+        """``apply_edits`` for one-character edits that delete or replace (no expansion):
+        what invisibles and combining marks need, without its per-edit map building.
+
+        A deleted character belongs to the next kept one, so output character j maps to
+        (the previous kept position) + 1, or 0 for the first; the last entry is len(text).
+        """
+        n = len(text)
+        chars = list(text)
+        after = list(range(1, n + 1))  # position + 1, for each kept position below
+        gone = 0
+        out_at: list[int] = []  # output index of each edit
+        for p, _, rep in edits:
+            chars[p] = rep
+            out_at.append(p - gone)
+            if not rep:
+                del after[p - gone]
+                gone += 1
+        omap = [0, *after[:-1], n] if after else [n]
+        k = 0
+        for h in hits:  # each hit covers h[1] - h[0] consecutive edits
+            h[4] = out_at[k]
+            k += h[1] - h[0]
+            p, _, rep = edits[k - 1]
+            h[5] = out_at[k - 1] + len(rep)
+        return "".join(chars), omap, hits
+
+    def _flag_char_hits(self, st: _State, low: str, hits: list[list[Any]]) -> None:
         """A character change that spells out a harmful word ("fυck") is a harmful change."""
         n = len(low)
         rev = low[::-1]
         alnum_run = _ALNUM_RUN.match
+        vocab = st.vocab
         for h in hits:
-            a, b = h.out_span
-            a = n - alnum_run(rev, n - a).end()  # type: ignore[union-attr]
-            b = alnum_run(low, b).end()  # type: ignore[union-attr]
+            a = n - alnum_run(rev, n - h[4]).end()  # type: ignore[union-attr]
+            b = alnum_run(low, h[5]).end()  # type: ignore[union-attr]
             word = low[a:b]
-            idx = st.vocab.get(word)
+            idx = vocab.get(word)
             if idx is not None and st.strength.get(word, 0) >= 2:
-                h.entry = st.entries[idx]
-                h.harmful = h.entry.harmful
+                e_ = st.entries[idx]
+                h[6] = e_
+                h[7] = e_.harmful
 
     def _map_homoglyph_word(self, st: _State, word: str) -> bool:
         fixed = st.chars.fixed
@@ -910,7 +1013,13 @@ class Normalizer:
         hits: list[_Hit] = []
         covered: list[tuple[int, int]] = []
         # spaced letters: "k i l l", "k.y.s" (ASCII text: a literal search rules them out first)
-        spaced_iter: Any = _SPACED_TRIGGER.finditer(" " + low + " ") if _maybe_spaced(low) else ()
+        spaced_iter: Any
+        if low.isascii():
+            # over ASCII, _SPACED_CLASSES on the class bytes matches where _SPACED_TRIGGER
+            # matches " " + low + " " (same positions), and its literal prefix skips ahead in C
+            spaced_iter = _SPACED_CLASSES.finditer(b"s" + low.encode("ascii").translate(_SPACED_TT) + b"s")
+        else:
+            spaced_iter = _SPACED_TRIGGER.finditer(" " + low + " ")
         for m in spaced_iter:
             p = m.start()
             if covered and p < covered[-1][1]:
@@ -1079,16 +1188,34 @@ class Normalizer:
     ) -> tuple[tuple[str, str, int], tuple[int, int]] | None:
         pos = [i for i, c in enumerate(tok) if c.isalnum() or c in "@$!"]
         n = len(pos)
-        # _decode(sub, spaced=True) joins exactly the characters at ``pos`` in the window;
-        # letters only: it is then _lookup(joined) or None, so _may_find rules windows out
-        joined = "".join(tok[i] for i in pos)
-        letters = joined.isascii() and joined.isalpha() and joined.islower()
+        # _decode(sub, spaced=True) joins exactly the characters at ``pos`` in the window
+        joined = "".join([tok[i] for i in pos])
+        if joined.isascii() and joined.isalpha() and joined.islower():
+            # letters only (the usual case): _decode(sub, spaced=True) is then _lookup of the
+            # window's letters, kind "separator" (sub has separators, so it is never the word
+            # itself): call _lookup directly. For a window of 4+ letters without "ph",
+            # _may_find reads only its first four letters, i.e. depends on ``left`` alone.
+            heads: dict[int, bool] = {}
+            for drop in range(1, 5):
+                for left in range(0, min(drop, 2) + 1):
+                    right = drop - left
+                    if right > 2 or n - drop < 3:
+                        continue
+                    w = joined[left : n - right]
+                    if len(w) >= 4 and "ph" not in w:
+                        ok = heads.get(left)
+                        if ok is None:
+                            ok = heads[left] = self._may_find(st, w[:4])
+                        if not ok:
+                            continue
+                    found = self._lookup(st, w)
+                    if found is not None:
+                        return (found[0], "separator", found[1]), (pos[left], pos[n - 1 - right] + 1)
+            return None
         for drop in range(1, 5):
             for left in range(0, min(drop, 2) + 1):
                 right = drop - left
                 if right > 2 or n - drop < 3:
-                    continue
-                if letters and not self._may_find(st, joined[left : n - right]):
                     continue
                 sub = tok[pos[left] : pos[n - 1 - right] + 1]
                 res = self._cached_decode(st, sub, True)
@@ -1117,14 +1244,16 @@ class Normalizer:
         else:
             joined = tok
             kind = ""
-        if _HAS_AZ.search(joined) is None:
+        # (str methods where they decide: a regex call costs more than these scans)
+        letters_only = joined.isascii() and joined.isalpha() and joined.islower()  # [a-z]+
+        if not letters_only and _HAS_AZ.search(joined) is None:
             return None
-        if _HAS_CENSOR.search(joined) is not None:
+        if not letters_only and ("*" in joined or "#" in joined or "%" in joined):
             word = self._uncensor(st, joined)
             if word is None or word == tok:
                 return None
             return word, kind or "censor", st.vocab[word]
-        has_leet = _NON_AZ.search(joined) is not None
+        has_leet = not letters_only  # _NON_AZ.search(joined) is not None
         found = self._lookup(st, joined)
         if found is None and has_leet:
             # a symbol that is no leet letter for this word is a censor mark ("f@ck")
@@ -1220,6 +1349,15 @@ class Normalizer:
         """False when ``_lookup`` finds no skeleton of any token that starts with ``head``
         (its first k = 3 or 4 characters; no "ph" in the token, len ≥ k): see
         ``_lookup_heads``. A character with no reading means no skeleton at all."""
+        if _SKEL_BAD.search(head) is not None:
+            return False  # a character with no reading
+        if _SKEL_AMB.search(head) is None:
+            # one reading per character (the usual case): a single skeleton, no product;
+            # collapse(sk) is sk when sk has no run, so one membership test covers both rules
+            sk = head.translate(_SKEL_TABLE)
+            if sk in st.heads:
+                return True
+            return (_collapse(sk) if _RUN2.search(sk) is not None else sk) in st.collapsed_heads
         readings: list[str] = []
         for ch in head:
             if "a" <= ch <= "z":
@@ -1411,6 +1549,14 @@ def _lookup_heads(
                         heads.add((stem + suffix)[:4])
     cheads = {c[:j] for c in collapsed for j in (1, 2, 3, 4)}
     return frozenset(heads), frozenset(cheads)
+
+
+def _ac_matches(st: _State, low: str) -> list[Any]:
+    """The automaton's matches over ``low`` (ASCII: characters of no key mapped to "\x00",
+    which changes no match; see _AC_ORDER)."""
+    if st.ac_table is not None and low.isascii():
+        low = low.encode("ascii").translate(st.ac_table).decode("ascii")
+    return list(st.automaton.iter(low))
 
 
 def _maybe_spaced(low: str) -> bool:
