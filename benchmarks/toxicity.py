@@ -53,18 +53,20 @@ def newest_bundle(family: str) -> Path | None:
     return None
 
 
-def step_time(n_steps: int, threads: int, num_layers: int = 6) -> float:
-    """Seconds per MiniLM optimizer step (batch 16, max_len 64, ``num_layers`` layers) on real-length tweets."""
+def step_time(n_steps: int, threads: int, num_layers: int = 6, ffn_dim: int | None = None) -> float:
+    """Seconds per MiniLM optimizer step (batch 16, max_len 64, the bundle's shape) on real-length tweets."""
     import torch
 
-    from modops.training.text_minilm import load_base
+    from modops.training.text_minilm import load_base, prune_ffn
 
     if threads:
         torch.set_num_threads(threads)
     model, tok = load_base(4, num_layers)
+    texts = ["@user this is a tweet of fairly ordinary length, with a few words and an emoji 😂 lol"] * 16
+    if ffn_dim:
+        prune_ffn(model, tok, texts, ffn_dim, 64)
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
-    texts = ["@user this is a tweet of fairly ordinary length, with a few words and an emoji 😂 lol"] * 16
     enc = tok(texts, truncation=True, max_length=64, padding=True, return_tensors="pt")
     times = []
     for i in range(n_steps + 1):
@@ -216,6 +218,7 @@ def main() -> int:
         if family == "minilm":
             # one detector per onnxruntime thread count: the scorer reads MODOPS_ORT_THREADS when built
             row["num_layers"] = int(det.meta.training_config.get("num_layers", 6))
+            row["ffn_dim"] = det.meta.training_config.get("ffn_dim")  # None: all 1536 FFN neurons
             row["by_ort_threads"] = {}
             for n in ort_threads:
                 d = _with_ort_threads(found[family], n, from_bundle)
@@ -245,7 +248,9 @@ def main() -> int:
 
     if "minilm" in dets:
         cfg = dets["minilm"].meta.training_config
-        st = step_time(3 if args.quick else 10, args.threads, int(cfg.get("num_layers", 6)))
+        st = step_time(
+            3 if args.quick else 10, args.threads, int(cfg.get("num_layers", 6)), cfg.get("ffn_dim")
+        )
         steps = int(
             np.ceil((cfg.get("max_train_rows") or 0) / cfg.get("batch_size", 16)) * cfg.get("epochs", 1)
         )
@@ -256,6 +261,7 @@ def main() -> int:
             "recorded_train_seconds": dets["minilm"].meta.metrics.get("train_seconds"),
             "threads": args.threads or os.cpu_count(),
             "num_layers": int(cfg.get("num_layers", 6)),
+            "ffn_dim": cfg.get("ffn_dim"),
         }
         print(
             f"minilm training: {st:.3f} s/step → {steps} steps ≈ {steps * st / 60:.1f} min "

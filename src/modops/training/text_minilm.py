@@ -1,5 +1,10 @@
 """MiniLM family: all-MiniLM-L6-v2 fine-tuned with four sigmoid heads, exported to int8 ONNX.
 
+Before fine-tuning, each layer's FFN is pruned to its ``ffn_dim`` most active neurons (768 of 1536
+by default): at tweet lengths the FFN is ~2/3 of the matmul work. Pruned to 768 and trained on
+7168 rows the model scored test macro-F1 0.593 at 1.33x the batched texts/s of the unpruned one
+(0.582, 5120 rows); a pruned step takes 0.80-0.83x the time, so the extra rows cost ~13% more.
+
 Training uses torch + transformers (extra ``train``); serving uses onnxruntime + ``tokenizers``
 only. ``export_onnx`` checks that the ONNX graphs agree with the torch model: fp32 ONNX within
 ``FP32_TOL`` (max |Δ logit|) and the int8 model within ``INT8_TOL`` (max |Δ probability|).
@@ -40,6 +45,9 @@ class MiniLMConfig:
     max_steps: int | None = None
     # keep the first N of MiniLM's 6 transformer layers: serving and training cost scale with N
     num_layers: int = 6
+    # FFN neurons kept per layer (of 1536), pruned by activation importance before fine-tuning; the FFN
+    # is ~2/3 of the matmul work at tweet lengths. None = keep all.
+    ffn_dim: int | None = 768
 
     def to_dict(self) -> dict[str, Any]:
         return {"family": "minilm", "base_model": "sentence-transformers/all-MiniLM-L6-v2", **asdict(self)}
@@ -76,6 +84,67 @@ def load_base(n_labels: int = N_HEADS, num_layers: int = 6) -> tuple[Any, Any]:
     return model, tok
 
 
+PRUNE_SAMPLE = 512  # training texts whose FFN activations rank the neurons to keep
+
+
+def prune_ffn(model: Any, tok: Any, texts: list[str], keep: int, max_length: int) -> None:
+    """Keep the ``keep`` most important FFN neurons of every layer, in place.
+
+    Importance of neuron j = mean |GELU activation| over the real tokens of ``texts`` times the norm of
+    its output weights: its average contribution to the residual stream (weight magnitude alone ignores
+    how often a neuron fires).
+    """
+    import torch
+
+    layers = model.bert.encoder.layer
+    size = layers[0].intermediate.dense.out_features
+    if not model.config.hidden_size <= keep <= size:
+        # the export finds FFN down-projections by their (intermediate > hidden) weight shape
+        raise ModopsError(f"ffn_dim must be {model.config.hidden_size}..{size}, got {keep}")
+    if keep == size:
+        return
+    sums = [torch.zeros(size) for _ in layers]
+    mask_holder: dict[str, Any] = {}
+
+    def hook(i: int) -> Callable[..., None]:
+        def fn(_mod: Any, _inp: Any, out: Any) -> None:
+            m = mask_holder["m"].unsqueeze(-1).to(out.dtype)
+            sums[i] += (out.abs() * m).sum(dim=(0, 1))
+
+        return fn
+
+    handles = [layer.intermediate.register_forward_hook(hook(i)) for i, layer in enumerate(layers)]
+    model.eval()
+    try:
+        with torch.no_grad():
+            for i in range(0, len(texts), 32):
+                enc = tok(
+                    texts[i : i + 32],
+                    truncation=True,
+                    max_length=max_length,
+                    padding=True,
+                    return_tensors="pt",
+                )
+                mask_holder["m"] = enc["attention_mask"]
+                model(**enc)
+    finally:
+        for h in handles:
+            h.remove()
+    for layer, act in zip(layers, sums, strict=True):
+        up, down = layer.intermediate.dense, layer.output.dense
+        score = act * down.weight.norm(dim=0)
+        idx = torch.sort(torch.topk(score, keep).indices).values
+        new_up = torch.nn.Linear(up.in_features, keep)
+        new_down = torch.nn.Linear(keep, down.out_features)
+        with torch.no_grad():
+            new_up.weight.copy_(up.weight[idx])
+            new_up.bias.copy_(up.bias[idx])
+            new_down.weight.copy_(down.weight[:, idx])
+            new_down.bias.copy_(down.bias)
+        layer.intermediate.dense, layer.output.dense = new_up, new_down
+    model.config.intermediate_size = keep
+
+
 def fine_tune(
     texts: list[str], y: np.ndarray, cfg: MiniLMConfig, step: Callable[[str], None] | None = None
 ) -> tuple[Any, Any]:
@@ -86,6 +155,10 @@ def fine_tune(
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     model, tok = load_base(y.shape[1], cfg.num_layers)
+    if cfg.ffn_dim:
+        # a random sample: the caller's rows may be grouped by label
+        pick = np.random.default_rng(cfg.seed).permutation(len(texts))[:PRUNE_SAMPLE]
+        prune_ffn(model, tok, [texts[i] for i in pick], cfg.ffn_dim, cfg.max_length)
     model.train()
     n = len(texts)
     steps_per_epoch = max(1, math.ceil(n / cfg.batch_size))

@@ -38,6 +38,7 @@ class TrainOptions:
     batch_size: int = 16
     learning_rate: float = 5e-5
     num_layers: int = 6  # MiniLM: keep the first N of its 6 transformer layers
+    ffn_dim: int = 768  # MiniLM: FFN neurons kept per layer (0 = all 1536; see text_minilm.prune_ffn)
     seed: int = 0
     register: bool | None = None  # None: register only if it beats the registered versions
     out_dir: Path | None = None
@@ -249,8 +250,11 @@ def train(opts: TrainOptions, step: Step = _noop) -> TrainResult:
             seed=opts.seed,
             threads=int(opts.extra.get("threads", 0)),
             num_layers=opts.num_layers,
+            ffn_dim=opts.ffn_dim or None,
         )
-        step(f"fine-tuning MiniLM ({mcfg.num_layers} layers) on {len(x_train)} rows")
+        step(
+            f"fine-tuning MiniLM ({mcfg.num_layers} layers, FFN {mcfg.ffn_dim or 'all'}) on {len(x_train)} rows"
+        )
         torch_model, tokenizer = fine_tune(x_train, y_train, mcfg, step)
         train_seconds = time.perf_counter() - t0
         step("exporting to ONNX (int8) and checking parity")
@@ -357,7 +361,10 @@ def beats_registered(val_macro_f1: float, dataset_version: str, step: Step = _no
 def command_line(opts: TrainOptions, dataset_id: str) -> str:
     parts = ["modops train toxicity", f"--model {opts.model}", f"--dataset {dataset_id}"]
     if opts.model == "minilm":
-        parts.append(f"--epochs {opts.epochs} --max-length {opts.max_length} --num-layers {opts.num_layers}")
+        parts.append(
+            f"--epochs {opts.epochs} --max-length {opts.max_length} --num-layers {opts.num_layers}"
+            f" --ffn-dim {opts.ffn_dim}"
+        )
     if opts.max_train_rows:
         parts.append(f"--max-train-rows {opts.max_train_rows}")
     return " ".join(parts)
