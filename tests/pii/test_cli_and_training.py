@@ -81,3 +81,29 @@ def test_tiny_training_and_onnx_export(tmp_path: Path) -> None:
     text = "Call me at (415) 555-2671."
     out = det.analyze([text])[0]
     assert any(f.label == "PHONE_NUMBER" and text[f.start : f.end] == "(415) 555-2671" for f in out)
+
+
+@pytest.mark.slow  # ~15-30 s: loads torch + transformers, exports and quantizes ONNX
+def test_tiny_training_prunes_the_ffn(tmp_path: Path) -> None:
+    import onnx
+    from onnx import numpy_helper
+
+    from modops.data.pii_synth import SynthConfig, generate
+    from modops.detectors.bundle import read_bundle
+    from modops.detectors.pii import from_bundle
+    from modops.training.pii import TrainConfig, build_bundle, train_token_classifier
+
+    df, _ = generate(SynthConfig(n_docs=16, carrier="faker", seed=5, pii_fraction=1.0))
+    cfg = TrainConfig(max_rows=16, max_steps=1, batch_size=4, num_layers=1, max_len=32, ffn_dim=400)
+    info = train_token_classifier(df, tmp_path / "b", cfg)
+    build_bundle(tmp_path / "b", info, cfg, dataset_version=None)
+    assert read_bundle(tmp_path / "b").training_config["ffn_dim"] == 400
+    shapes = {
+        tuple(numpy_helper.to_array(t).shape)
+        for t in onnx.load(str(tmp_path / "b" / "model.onnx")).graph.initializer
+    }
+    assert (384, 400) in shapes and (400, 384) in shapes  # FFN up / down projections (MatMul: in x out)
+    assert not any(1536 in s for s in shapes)
+    det = from_bundle(tmp_path / "b")
+    assert det.tagger is not None
+    assert det.analyze(["Call me at (415) 555-2671."])[0]  # the pruned int8 graph runs

@@ -112,6 +112,10 @@ def train_pii(
     lr: Annotated[float, typer.Option()] = 1e-4,
     num_layers: Annotated[int, typer.Option(min=1, max=6, help="MiniLM layers kept (of 6).")] = 3,
     max_len: Annotated[int, typer.Option(min=16, max=512, help="Tokens per training/serving window.")] = 64,
+    ffn_dim: Annotated[
+        int | None,
+        typer.Option(min=384, max=1536, help="FFN neurons kept per layer (of 1536), pruned before training."),
+    ] = None,
     seed: Annotated[int, typer.Option()] = 0,
     spacy: Annotated[
         bool, typer.Option("--spacy/--no-spacy", help="Also run spaCy NER in the ensemble.")
@@ -143,6 +147,7 @@ def train_pii(
         seed=seed,
         num_layers=num_layers,
         max_len=max_len,
+        ffn_dim=ffn_dim,
     )
     folder = out or get_settings().resolved_home / "bundles" / f"pii-{time.strftime('%Y%m%d-%H%M%S')}"
     with progress() as bar:

@@ -48,6 +48,9 @@ class TrainConfig:
     quantize: bool = True
     freeze_embeddings: bool = True
     num_layers: int = 6  # keep the first N of MiniLM's 6 layers (fewer = faster training and serving)
+    # FFN neurons kept per layer (of 1536), pruned by activation importance before fine-tuning
+    # (``text_minilm.prune_ffn``); the FFN is ~2/3 of the matmul work at these lengths. None = keep all.
+    ffn_dim: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -128,6 +131,13 @@ def train_token_classifier(
     if 0 < cfg.num_layers < model.config.num_hidden_layers:
         model.bert.encoder.layer = model.bert.encoder.layer[: cfg.num_layers]
         model.config.num_hidden_layers = cfg.num_layers
+    if cfg.ffn_dim:
+        from modops.training.text_minilm import PRUNE_SAMPLE, prune_ffn
+
+        # rank neurons on the windows' plain text (decoded without CLS/SEP; prune_ffn re-adds them)
+        pick = np.random.default_rng(cfg.seed).permutation(len(windows))[:PRUNE_SAMPLE]
+        sample = [str(tokenizer.decode(windows[i][0][1:-1])) for i in pick]
+        prune_ffn(model, tokenizer, sample, cfg.ffn_dim, cfg.max_len)
     if cfg.freeze_embeddings:  # the 11.7M-row embedding table dominates optimizer cost on CPU
         for p in model.bert.embeddings.parameters():
             p.requires_grad = False
