@@ -86,6 +86,24 @@ _AC_OTHER = "\x00"
 _AC_DUMMY = "\ud800"  # a lone surrogate: pass 1 replaces them, so the automaton never sees one
 
 
+def _char_subs(text: str, c_hits: list[list[Any]], version: str) -> list[Substitution]:
+    """The substitutions of pass 1's hits (see ``_char_pass`` for the hit layout)."""
+    return [
+        _new_sub(
+            s,
+            e,
+            text[s:e],
+            rep,
+            kind,
+            entry.id if entry is not None else f"char:{kind}",
+            version,
+            entry.category if entry is not None else None,
+            harmful,
+        )
+        for s, e, rep, kind, _, _, entry, harmful in c_hits
+    ]
+
+
 def _trim_token(low: str, s: int, e: int) -> tuple[int, int] | None:
     """A token run without its leading separators and trailing punctuation; None when too short or long."""
     while s < e and low[s] in ".-_|":
@@ -760,22 +778,8 @@ class Normalizer:
         def to_orig2(i: int) -> int:  # pass-3 input coords → original
             return to_orig1(m2[i] if m2 is not None else i)
 
-        subs: list[Substitution] = []
         ver = st.version
-        for s_, e_end, rep_, kind_, _, _, e_, harmful_ in c_hits:
-            subs.append(
-                _new_sub(
-                    s_,
-                    e_end,
-                    text[s_:e_end],
-                    rep_,
-                    kind_,
-                    e_.id if e_ is not None else f"char:{kind_}",
-                    ver,
-                    e_.category if e_ is not None else None,
-                    harmful_,
-                )
-            )
+        subs: list[Substitution] = _char_subs(text, c_hits, ver)
         for h in t_hits:
             s, e = to_orig1(h.start), to_orig1(h.end)
             subs.append(self._sub(text, s, e, h, ver))
@@ -811,21 +815,7 @@ class Normalizer:
         """The result when only pass 1 changed something. Its hits are disjoint runs in
         text order, i.e. already sorted, and its map is the whole offset map."""
         ver = st.version
-        subs = tuple(
-            _new_sub(
-                s,
-                e,
-                text[s:e],
-                rep,
-                kind,
-                entry.id if entry is not None else f"char:{kind}",
-                ver,
-                entry.category if entry is not None else None,
-                harmful,
-            )
-            for s, e, rep, kind, _, _, entry, harmful in c_hits
-        )
-        return _new_nt(text, t1, m1, subs, ver, truncated, notes)
+        return _new_nt(text, t1, m1, tuple(_char_subs(text, c_hits, ver)), ver, truncated, notes)
 
     @staticmethod
     def _sub(text: str, s: int, e: int, h: _Hit, ver: str) -> Substitution:
