@@ -13,6 +13,9 @@ For each server: cold start (process start → ready), then a closed-loop load g
 persistent HTTP/1.1 connection per client thread) at concurrency 1, 8 and 32 on single texts,
 and a batch endpoint run (64 texts per request). Texts are realistic: Reddit comments
 (Ruddit), SMS messages (UCI) and chat messages with Faker PII, mixed with a fixed seed.
+Each level opens fresh connections. With several workers, modops moves connections until they are
+spread evenly (``modops.serving.balance``); ``reconnects`` counts the moves. The peer's plain
+uvicorn workers keep wherever the kernel put them.
 
     python benchmarks/service.py            # full run
     python benchmarks/service.py --quick    # smoke run (small counts)
@@ -303,15 +306,16 @@ def run_load(
     """Closed loop: ``concurrency`` threads, each with one keep-alive connection, share the payloads."""
     latencies: list[float] = []
     errors = 0
+    reconnects = 0  # responses with "connection: close" (modops evens out connections over workers)
     lock = threading.Lock()
     it = iter(range(len(payloads)))
     start_gate = threading.Barrier(concurrency + 1)
 
     def worker() -> None:
-        nonlocal errors
+        nonlocal errors, reconnects
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         local: list[float] = []
-        bad = 0
+        bad = closed = 0
         start_gate.wait()
         while True:
             with lock:
@@ -324,6 +328,7 @@ def run_load(
                 resp = conn.getresponse()
                 resp.read()
                 ok = resp.status == 200
+                closed += resp.will_close  # http.client reconnects on the next request
             except (OSError, http.client.HTTPException):
                 ok = False
                 conn.close()
@@ -334,6 +339,7 @@ def run_load(
         with lock:
             latencies.extend(local)
             errors += bad
+            reconnects += closed
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     for t in threads:
@@ -349,6 +355,7 @@ def run_load(
         "concurrency": concurrency,
         "requests": n,
         "errors": errors,
+        "reconnects": reconnects,
         "texts_per_request": texts_per_request,
         "wall_s": round(wall, 3),
         "requests_per_s": round(n / wall, 1),
@@ -373,7 +380,7 @@ def bench_server(
         out["single"][f"c{c}"] = res
         print(
             f"  {name:7s} single c={c:<3d} {res['requests_per_s']:8.1f} req/s  p50 {res['p50_ms']:7.2f}  "
-            f"p95 {res['p95_ms']:7.2f}  p99 {res['p99_ms']:7.2f} ms  errors {res['errors']}",
+            f"p95 {res['p95_ms']:7.2f}  p99 {res['p99_ms']:7.2f} ms  errors {res['errors']}  reconnects {res['reconnects']}",
             flush=True,
         )
     for c in (1, 2):

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import shutil
 import signal
@@ -154,6 +155,30 @@ def test_hot_reload_under_load_then_graceful_shutdown_loses_nothing(
     assert PredictionLog(default_log_path(modops_home)).count() == n_texts
 
 
+def _keepalive_spread(host: str, port: int, n: int) -> Counter[int]:
+    """Open ``n`` connections at once, then send rounds of requests on each until no worker asks a
+    connection to close; the connections per worker pid at that point."""
+    conns = [http.client.HTTPConnection(host, port, timeout=30) for _ in range(n)]
+    for c in conns:
+        c.connect()
+    try:
+        for _ in range(50):
+            pids: Counter[int] = Counter()
+            moved = False
+            for c in conns:
+                c.request("GET", "/readyz")  # reconnects by itself after a "connection: close"
+                r = c.getresponse()
+                assert r.status == 200
+                pids[json.loads(r.read())["detail"]["pid"]] += 1
+                moved = moved or r.will_close
+            if not moved:
+                return pids
+        raise AssertionError(f"connections still moving between workers after 50 rounds: {pids}")
+    finally:
+        for c in conns:
+            c.close()
+
+
 def _ready_detail(url: str) -> dict[str, int]:
     # a fresh connection each time, so the kernel hands it to either worker
     r = httpx.get(f"{url}/readyz", timeout=10, headers={"connection": "close"})
@@ -190,6 +215,10 @@ def test_two_workers_share_port_metrics_reloads_and_log(modops_home: Path) -> No
         assert 'http_requests_total{handler="/v1/moderate",method="POST",status="200"} 40.0' in metrics
         assert "modops_model_generation 1.0" in metrics
         assert 'modops_model_info{detector="toxicity"' in metrics
+
+        # a burst of keep-alive connections (a proxy's pool) ends up spread evenly over the workers
+        spread = _keepalive_spread("127.0.0.1", srv.port, 8)
+        assert sorted(spread.values()) == [4, 4], spread
 
         # an admin reload reaches one worker; the other follows through the signal file
         hdr = {"Authorization": f"Bearer {ADMIN_KEY}"}

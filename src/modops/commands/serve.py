@@ -11,6 +11,7 @@ through which an admin reload reaches every worker. Each worker builds its app w
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import socket
@@ -110,6 +111,7 @@ def worker_app() -> FastAPI:
 def _prepare_workers(settings: Settings, batch_workers: int | None) -> None:
     """Hand the settings to the worker processes through the environment, with a fresh run folder."""
     from modops.config import reset_settings
+    from modops.serving.balance import LEDGER_ENV
 
     run_dir = settings.resolved_home / "run" / f"serve-{settings.port}"
     with contextlib.suppress(FileNotFoundError):
@@ -119,6 +121,7 @@ def _prepare_workers(settings: Settings, batch_workers: int | None) -> None:
         {
             "PROMETHEUS_MULTIPROC_DIR": str(run_dir / "metrics"),
             RUN_DIR_ENV: str(run_dir),
+            LEDGER_ENV: str(run_dir / "connections"),
             BATCH_WORKERS_ENV: "" if batch_workers is None else str(batch_workers),
             "MODOPS_HOST": settings.host,
             "MODOPS_PORT": str(settings.port),
@@ -203,6 +206,9 @@ def serve_cmd(
     }
     if settings.workers > 1:
         _prepare_workers(settings, batch_workers)
+        if importlib.util.find_spec("httptools") is not None:
+            # keep-alive connections spread evenly over the workers (see modops.serving.balance)
+            common["http"] = "modops.serving.balance:BalancedHttpToolsProtocol"
         uvicorn.run(
             "modops.commands.serve:worker_app",
             factory=True,

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from modops.serving.balance import LEDGER_ENV, ledger
 from modops.serving.models import ModelManager
 from modops.serving.schemas import HealthResponse
 
@@ -41,4 +42,8 @@ async def readyz(request: Request) -> JSONResponse:
         "registry_versions": served.registry_versions,
         "last_reload_error": manager.last_error,
     }
+    if os.environ.get(LEDGER_ENV):  # several workers: open connections per worker pid
+        book = ledger()
+        if book is not None:
+            detail["connections"] = {str(pid): n for pid, n in sorted(book.counts().items())}
     return JSONResponse({"status": "ready", "detail": detail}, 200)
