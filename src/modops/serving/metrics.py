@@ -75,6 +75,7 @@ class ServiceMetrics:
             "modops_model_reloads_total", "Successful model swaps after the first load.", registry=r
         )
         self._generation = 0
+        self._children: dict[tuple[Any, ...], Any] = {}
         self.log_pending = Gauge(
             "modops_prediction_log_pending",
             "Records queued for the prediction log.",
@@ -82,9 +83,19 @@ class ServiceMetrics:
             multiprocess_mode="livesum",
         )
 
+    def _child(self, metric: Any, *labels: str) -> Any:
+        # ``labels()`` validates and locks on every call; the label sets here are few and fixed
+        key = (metric, *labels)
+        child = self._children.get(key)
+        if child is None:
+            if len(self._children) > 4096:
+                self._children.clear()
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
     def observe(self, route: str, decisions: Iterable[Decision], pipeline_seconds: float) -> None:
         decisions = list(decisions)
-        self.pipeline_latency.labels(route).observe(pipeline_seconds)
+        self._child(self.pipeline_latency, route).observe(pipeline_seconds)
         if not decisions:
             return
         n = len(decisions)
@@ -92,13 +103,13 @@ class ServiceMetrics:
         for d in decisions:
             actions[d.action] = actions.get(d.action, 0) + 1
         for action, count in actions.items():
-            self.decisions.labels(route, action).inc(count)
+            self._child(self.decisions, route, action).inc(count)
         # timings_ms are per-item averages over the batch, identical for every decision.
         for name, ms in decisions[0].timings_ms.items():
             if name == "normalize":
                 name = "normalizer"
-            self.detector_latency.labels(name).observe(ms / 1000.0)
-            self.detector_items.labels(name).inc(n)
+            self._child(self.detector_latency, name).observe(ms / 1000.0)
+            self._child(self.detector_items, name).inc(n)
 
     def set_models(
         self, model_versions: dict[str, str], registry_versions: dict[str, str], generation: int
