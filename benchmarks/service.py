@@ -300,40 +300,98 @@ def pct(values: list[float], q: float) -> float:
     return s[k]
 
 
+class LeanConnection:
+    """A minimal HTTP/1.1 keep-alive client on a raw socket, like ``wrk``: requests are pre-encoded
+    and only the status line and the headers needed to frame the body are parsed.
+
+    Client and server share the box's two cores, so every microsecond the client spends is taken
+    from the server under test; ``http.client`` cost about 0.35 ms of CPU per request here.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.sock: socket.socket | None = None
+        self.buf = b""
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+        self.sock, self.buf = None, b""
+
+    def _recv(self) -> None:
+        assert self.sock is not None
+        chunk = self.sock.recv(262144)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        self.buf += chunk
+
+    def request(self, raw: bytes) -> tuple[int, bool]:
+        """Send one pre-encoded request; ``(status, server closed the connection)``."""
+        if self.sock is None:
+            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=120)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.sendall(raw)
+        while (end := self.buf.find(b"\r\n\r\n")) < 0:
+            self._recv()
+        lines = self.buf[:end].split(b"\r\n")
+        self.buf = self.buf[end + 4 :]
+        status = int(lines[0].split(b" ", 2)[1])
+        length, close = 0, False
+        for line in lines[1:]:
+            key, _, value = line.partition(b":")
+            key = key.strip().lower()
+            if key == b"content-length":
+                length = int(value)
+            elif key == b"connection":
+                close = b"close" in value.lower()
+            elif key == b"transfer-encoding":
+                raise ConnectionError("chunked responses are not supported by the load generator")
+        while len(self.buf) < length:
+            self._recv()
+        self.buf = self.buf[length:]
+        if close:
+            self.close()
+        return status, close
+
+
+def encode_requests(port: int, path: str, payloads: list[bytes]) -> list[bytes]:
+    head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+    return [f"{head}Content-Length: {len(p)}\r\n\r\n".encode() + p for p in payloads]
+
+
 def run_load(
     port: int, path: str, payloads: list[bytes], concurrency: int, texts_per_request: int
 ) -> dict[str, Any]:
     """Closed loop: ``concurrency`` threads, each with one keep-alive connection, share the payloads."""
+    requests = encode_requests(port, path, payloads)
     latencies: list[float] = []
     errors = 0
     reconnects = 0  # responses with "connection: close" (modops evens out connections over workers)
     lock = threading.Lock()
-    it = iter(range(len(payloads)))
+    it = iter(range(len(requests)))
     start_gate = threading.Barrier(concurrency + 1)
 
     def worker() -> None:
         nonlocal errors, reconnects
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn = LeanConnection(port)
         local: list[float] = []
         bad = closed = 0
         start_gate.wait()
+        clock = time.perf_counter
         while True:
             with lock:
                 i = next(it, None)
             if i is None:
                 break
-            t0 = time.perf_counter()
+            t0 = clock()
             try:
-                conn.request("POST", path, body=payloads[i], headers={"content-type": "application/json"})
-                resp = conn.getresponse()
-                resp.read()
-                ok = resp.status == 200
-                closed += resp.will_close  # http.client reconnects on the next request
-            except (OSError, http.client.HTTPException):
+                status, was_closed = conn.request(requests[i])
+                ok = status == 200
+                closed += was_closed  # the next request reconnects
+            except (OSError, ValueError, IndexError):
                 ok = False
                 conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            local.append(time.perf_counter() - t0)
+            local.append(clock() - t0)
             bad += 0 if ok else 1
         conn.close()
         with lock:
@@ -344,11 +402,13 @@ def run_load(
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     for t in threads:
         t.start()
+    cpu0 = time.process_time()
     start_gate.wait()
     t0 = time.perf_counter()
     for t in threads:
         t.join()
     wall = time.perf_counter() - t0
+    client_cpu = time.process_time() - cpu0
     n = len(latencies)
     ms = [x * 1000 for x in latencies]
     return {
@@ -364,6 +424,7 @@ def run_load(
         "p95_ms": round(pct(ms, 95), 2),
         "p99_ms": round(pct(ms, 99), 2),
         "mean_ms": round(statistics.fmean(ms), 2) if ms else None,
+        "client_cpu_ms_per_request": round(client_cpu * 1000 / max(n, 1), 3),
     }
 
 
@@ -479,7 +540,7 @@ def main() -> int:
             "requests_per_level": per_level,
             "batch_size": BATCH,
             "batch_requests": batches,
-            "client": "closed loop, http.client keep-alive, one connection per thread, same host",
+            "client": "closed loop, raw-socket HTTP/1.1 keep-alive (pre-encoded requests), one connection per thread, same host",
         },
         "texts": {
             "n": len(texts),
