@@ -13,12 +13,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
-# Stamps re-install when pyproject.toml changes.
-$(VENV)/.core: pyproject.toml | $(BIN)/python
+# Stamps re-install when pyproject.toml changes, or what setup.py compiles (the normalizer engine).
+BUILD_INPUTS := pyproject.toml setup.py src/modops/normalize/engine.py
+$(VENV)/.core: $(BUILD_INPUTS) | $(BIN)/python
 	$(PIP) install -q -e '.[nlp]'
 	@touch $@
 
-$(VENV)/.dev: pyproject.toml | $(BIN)/python
+$(VENV)/.dev: $(BUILD_INPUTS) | $(BIN)/python
 	$(PIP) install -q -e '.[dev,train,nlp]'
 	@touch $@ $(VENV)/.core
 
@@ -50,4 +51,4 @@ bench: $(VENV)/.dev
 	@set -e; for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
 clean:
-	rm -rf .modops .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .modops .pytest_cache .mypy_cache .ruff_cache build src/modops/normalize/*.so src/modops/normalize/engine.compiled-sha256

@@ -12,7 +12,10 @@ Baseline (same process, same database): one ``re.sub`` per pattern, i.e. per lit
 variant and per known word (with a leet/separator/stretch-tolerant regex), after NFKC.
 Reports texts/s, MB/s, p50/p99 latency, the speed-up on the same texts, and a
 1 MB scaling check. The per-CPU-second figures time texts a fresh Normalizer has not
-seen (warmed on other texts), since the token caches make repeated texts cheaper. Writes ``benchmarks/results/normalizer.json``.
+seen (warmed on other texts), since the token caches make repeated texts cheaper. When the
+engine is the mypyc-compiled build (``setup.py``), the unseen-tweets figure is also measured for
+the pure-Python engine (``MODOPS_PURE_PYTHON=1``, a subprocess), alternating, for the ratio.
+Writes ``benchmarks/results/normalizer.json``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import platform
 import random
 import re
 import statistics
+import subprocess
 import sys
 import time
 import unicodedata
@@ -32,7 +36,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from modops.normalize import Normalizer, obfuscate
+from modops.normalize import ENGINE_COMPILED, Normalizer, obfuscate
 from modops.normalize.engine import LEET
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -192,6 +196,32 @@ def _cold_cpu_time(texts: list[str], warm: list[str]) -> float:
     return _cpu_time(norm.normalize, texts)
 
 
+def _cold_tweets(n: int) -> tuple[list[str], list[str]]:
+    """The warm-up texts and the unseen tweet-length texts of the per-CPU-second figures."""
+    warm_texts, _ = build_corpus(min(n, 20_000), seed=1, part=(0, 2))
+    cold_texts, _ = build_corpus(min(n, 12_000), seed=2, part=(1, 2))
+    return warm_texts, [t for t in cold_texts if len(t) <= 280]
+
+
+def _engine_ab(n: int, rounds: int = 3) -> dict[str, Any]:
+    """Compiled vs pure-Python engine on the unseen tweets, alternating, in one run (same corpus)."""
+    warm, tweets = _cold_tweets(n)
+    cmd = [sys.executable, __file__, "--cold-tweets-only", "--texts", str(n)]
+    pure_env = {**os.environ, "MODOPS_PURE_PYTHON": "1"}
+    compiled: list[float] = []
+    pure: list[float] = []
+    for _ in range(rounds):
+        compiled.append(len(tweets) / _cold_cpu_time(tweets, warm))
+        out = subprocess.run(cmd, env=pure_env, capture_output=True, text=True, check=True).stdout
+        pure.append(float(json.loads(out.strip().splitlines()[-1])["tweets_per_cpu_s"]))
+    return {
+        "rounds": rounds,
+        "compiled_tweets_per_cpu_s": [round(x) for x in compiled],
+        "pure_python_tweets_per_cpu_s": [round(x) for x in pure],
+        "speedup_median": round(statistics.median(c / p for c, p in zip(compiled, pure, strict=True)), 2),
+    }
+
+
 def _pct(values: list[float], q: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(q * len(s)))]
@@ -204,10 +234,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--naive-texts", type=int, default=None)
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--cpu", type=int, default=None, help="pin the process to this core (Linux)")
+    ap.add_argument("--cold-tweets-only", action="store_true", help=argparse.SUPPRESS)  # for _engine_ab
     args = ap.parse_args(argv)
     if args.cpu is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
     n = args.texts or (5_000 if args.quick else 100_000)
+    if args.cold_tweets_only:
+        warm, tweets = _cold_tweets(n)
+        rate = len(tweets) / _cold_cpu_time(tweets, warm)
+        print(json.dumps({"engine_compiled": ENGINE_COMPILED, "tweets_per_cpu_s": rate}))
+        return 0
     n_naive = args.naive_texts or (200 if args.quick else 2_000)
     sizes = [131_072, 262_144] if args.quick else [131_072, 262_144, 524_288, 1_048_576]
 
@@ -267,11 +303,14 @@ def main(argv: list[str] | None = None) -> int:
         scaling.append({"chars": size, "seconds": round(best, 4), "us_per_char": round(best / size * 1e6, 3)})
     per_char = [s["seconds"] / s["chars"] for s in scaling]
     linearity = per_char[-1] / per_char[0]
+    engine_ab = _engine_ab(n) if ENGINE_COMPILED else None
 
     result = {
         "benchmark": "normalizer",
         "quick": args.quick,
         "normalizer_version": norm.version,
+        "engine": "mypyc-compiled" if ENGINE_COMPILED else "pure Python",
+        "compiled_vs_pure_python": engine_ab,
         "machine": {
             "python": sys.version.split()[0],
             "platform": platform.platform(),
@@ -354,6 +393,13 @@ def main(argv: list[str] | None = None) -> int:
         + ", ".join(f"{s['chars'] // 1024} KiB {s['seconds']}s" for s in scaling)
         + f"  (per-char ratio {linearity:.2f})"
     )
+    if engine_ab is not None:
+        print(
+            f"  engine: mypyc-compiled, {engine_ab['speedup_median']}x the pure-Python engine on the unseen tweets"
+            f" (compiled {engine_ab['compiled_tweets_per_cpu_s']}, pure {engine_ab['pure_python_tweets_per_cpu_s']} per CPU-s)"
+        )
+    else:
+        print("  engine: pure Python (no compiled build)")
     print(f"  targets: {result['targets']}")
     print(f"wrote {args.out}")
     return 0

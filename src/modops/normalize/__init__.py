@@ -19,12 +19,17 @@ import threading
 from collections.abc import Sequence
 
 from modops.errors import InputError
-from modops.normalize.db import PatternDB, PatternEntry, load_db
-from modops.normalize.engine import Normalizer
-from modops.normalize.obfuscate import OBFUSCATION_KINDS, obfuscate
-from modops.normalize.types import NormalizedText, Substitution
+from modops.normalize._compiled import load_engine
+
+ENGINE_COMPILED = load_engine()  # the mypyc-built engine when the build made one (same results)
+
+from modops.normalize.db import PatternDB, PatternEntry, load_db  # noqa: E402
+from modops.normalize.engine import Normalizer  # noqa: E402
+from modops.normalize.obfuscate import OBFUSCATION_KINDS, obfuscate  # noqa: E402
+from modops.normalize.types import NormalizedText, Substitution  # noqa: E402
 
 __all__ = [
+    "ENGINE_COMPILED",
     "OBFUSCATION_KINDS",
     "NormalizedText",
     "Normalizer",

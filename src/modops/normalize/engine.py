@@ -83,7 +83,7 @@ _MAX_TOKEN = 48
 # child. Most steps then end after a comparison or two; the matches are the same.
 _AC_ORDER = " etaoinshrdlcumwfgypbvkjxqz0123456789.,'!?-:;/\"@#$*&()+_"
 _AC_OTHER = "\x00"
-_AC_DUMMY = "\ud800"  # a lone surrogate: pass 1 replaces them, so the automaton never sees one
+_AC_DUMMY = chr(0xD800)  # a lone surrogate: pass 1 replaces them, so the automaton never sees one
 
 
 def _char_subs(text: str, c_hits: list[list[Any]], version: str) -> list[Substitution]:
@@ -383,7 +383,8 @@ class _State:
     # skeleton must be for one of its rules to find a word
     heads: frozenset[str] = frozenset()  # s[:3] and s[:4] of what _lookup can find
     collapsed_heads: frozenset[str] = frozenset()  # c[:1] … c[:4] of collapsed keys
-    head_ok: dict[str, bool] = field(default_factory=dict)  # token[:3] / token[:4] → _head_ok
+    # token[:4] → _may_find's verdict (a 4-character key: its 3- and 4-letter heads both ok)
+    head_ok: dict[str, bool] = field(default_factory=dict)
     # by_length as bit sets: (length, first) → (words, (position, letter) → bit i for words[i])
     fit_index: dict[tuple[int, str], tuple[list[str], dict[tuple[int, str], int]]] = field(
         default_factory=dict
@@ -593,8 +594,11 @@ class Normalizer:
     def normalize_batch(self, texts: Sequence[str]) -> list[NormalizedText]:
         return [self.normalize(t) for t in texts]
 
-    def normalize(self, text: str) -> NormalizedText:
-        """Normalize one text. Never raises on any ``str`` (empty, huge, odd code points)."""
+    def normalize(self, text: object) -> NormalizedText:
+        """Normalize one text. Never raises on any ``str`` (empty, huge, odd code points).
+
+        Anything else is an InputError (typed ``object``: the compiled engine checks argument types).
+        """
         if not isinstance(text, str):
             raise InputError(f"normalize expects str, got {type(text).__name__}")
         st = self._state
@@ -638,11 +642,11 @@ class Normalizer:
 
     def _ascii_scan(self, st: _State, low: str, cased: str, ac_known: list[Any] | None = None) -> _Pre | None:
         """None when the passes cannot change a printable-ASCII text (the usual case), else
-        what ``_once`` needs: ``low`` (the text lowercased), its automaton matches and, when
-        already known, the token hits.
+        what ``_once`` needs: ``low`` (the text lowercased), its automaton matches and the
+        token hits (pass 2 in full).
 
-        No automaton key but stretch marks (so no pass 3), no spaced letters and no token
-        that decodes: then all three passes return no hit, i.e. the identity.
+        No automaton key but stretch marks (so no pass 3) and no token or spaced-letter
+        span that decodes: then all three passes return no hit, i.e. the identity.
         ``ac_known``: the automaton matches of ``low``, when already at hand.
         """
         # ``low`` is ASCII: one encoding serves the automaton and the spaced-letter search
@@ -654,7 +658,12 @@ class Normalizer:
         else:
             ac = list(st.automaton.iter(low))
         if _SPACED_CLASSES.search(b"s" + raw.translate(_SPACED_TT) + b"s") is not None:  # _maybe_spaced
-            return low, ac, None
+            # pass 2 in full (what _once would run): most spaced-looking spans ("c u l8r",
+            # a re-run over spaced words that did not decode) decode to nothing, and then
+            # with no automaton key either this is the identity, with no _once at all
+            triples = [end - 2 for end, v in ac if v[3] is _TRIPLE]
+            all_hits = self._token_hits(st, low, cased, triples)
+            return (low, ac, all_hits) if all_hits or len(triples) < len(ac) else None
         if ac:
             # stretch marks alone ("sooo"): pass 3 has no key to act on, pass 2 is the token
             # scan with those marks
@@ -1198,7 +1207,10 @@ class Normalizer:
                             ok = heads[left] = self._may_find(st, w[:4])
                         if not ok:
                             continue
-                    found = self._lookup(st, w)
+                        # _may_find(w) is this very verdict: skip asking again
+                        found = self._lookup_after_heads(st, w)
+                    else:
+                        found = self._lookup(st, w)
                     if found is not None:
                         return (found[0], "separator", found[1]), (pos[left], pos[n - 1 - right] + 1)
             return None
@@ -1285,14 +1297,19 @@ class Normalizer:
     def _lookup(self, st: _State, token: str) -> tuple[str, int] | None:
         if not self._may_find(st, token):
             return None
+        return self._lookup_after_heads(st, token)
+
+    def _lookup_after_heads(self, st: _State, token: str) -> tuple[str, int] | None:
+        """``_lookup`` once ``_may_find`` said yes (callers that know it skip the memo)."""
+        # [a-z]+ (spaced letters, plain words): its only skeletons, without the regex scan
+        if token.isascii() and token.isalpha() and token.islower():
+            skel_list = [token, token.replace("ph", "f")] if "ph" in token else [token]
+        else:
+            skel_list = self._skeletons(token)
         # cheap reject first: most tokens (mentions, URLs, codes) start like no known word
         p2 = st.prefix2
         # collapse(s[:3])[:2] differs from s[:2] only when the first two letters are equal
-        skels = [
-            s
-            for s in self._skeletons(token)
-            if s[:2] in p2 or (s[1:2] == s[:1] and _collapse(s[:3])[:2] in p2)
-        ]
+        skels = [s for s in skel_list if s[:2] in p2 or (s[1:2] == s[:1] and _collapse(s[:3])[:2] in p2)]
         if not skels:
             return None
         vocab = st.vocab
@@ -1322,17 +1339,26 @@ class Normalizer:
         characters (memoized); "ph" → "f" shifts letters, so a token with "ph" may."""
         if len(token) < 3 or "ph" in token:
             return True
+        # one memo probe: a 3-character key holds _head_ok(key), a 4-character key holds
+        # _head_ok(key[:3]) and _head_ok(key), i.e. the verdict for every longer token
+        head = token[:4]
         memo = st.head_ok
-        for head in (token[:3], token[:4]) if len(token) >= 4 else (token,):
-            ok = memo.get(head)
-            if ok is None:
+        ok = memo.get(head)
+        if ok is None:
+            if len(head) == 4:
+                ok3 = memo.get(head[:3])
+                if ok3 is None:
+                    ok3 = self._head_ok(st, head[:3])
+                    if len(memo) >= _CACHE_MAX:
+                        _evict_half(memo)
+                    memo[head[:3]] = ok3
+                ok = ok3 and self._head_ok(st, head)
+            else:
                 ok = self._head_ok(st, head)
-                if len(memo) >= _CACHE_MAX:
-                    _evict_half(memo)
-                memo[head] = ok
-            if not ok:
-                return False
-        return True
+            if len(memo) >= _CACHE_MAX:
+                _evict_half(memo)
+            memo[head] = ok
+        return ok
 
     @staticmethod
     def _head_ok(st: _State, head: str) -> bool:
