@@ -13,6 +13,7 @@ by the next head's confidence, so the score is continuous and its bucket is the 
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,7 +36,18 @@ _EXPLAIN_CHARS = 300
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
+    # ndarray.clip is what np.clip calls for an array, without np.clip's dispatch (~5 µs a call)
+    clipped = x.clip(-40, 40) if isinstance(x, np.ndarray) else np.clip(x, -40, 40)
+    return 1.0 / (1.0 + np.exp(-clipped))
+
+
+@functools.lru_cache(maxsize=32)
+def _harm_constants(cutoffs: tuple[float, ...], bounds: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """``(clipped cut-offs, level edges)`` for :func:`harm_from_cumulative` (read-only, shared)."""
+    t = np.clip(np.asarray(cutoffs, dtype=float), 1e-6, 1 - 1e-6)
+    edges = np.array([0.0, *bounds, 1.0])
+    t.flags.writeable = edges.flags.writeable = False
+    return t, edges
 
 
 def harm_from_cumulative(
@@ -46,19 +58,17 @@ def harm_from_cumulative(
     The level is the number of consecutive heads at or above their cut-off; inside level ``k``
     the score moves from bound ``k`` towards bound ``k+1`` as head ``k+1`` approaches its cut-off.
     """
-    cum = np.asarray(cum, dtype=float).reshape(-1, 3)
-    cum = np.minimum.accumulate(cum, axis=1)  # cumulative probabilities must not increase
-    t = np.clip(np.asarray(cutoffs, dtype=float), 1e-6, 1 - 1e-6)
-    edges = np.array([0.0, *bounds, 1.0])
-    above = cum >= t
-    level = np.where(~above[:, 0], 0, np.where(~above[:, 1], 1, np.where(~above[:, 2], 2, 3)))
-    nxt = np.column_stack([cum, np.zeros(len(cum))])  # head for level k+1 (index k)
-    frac = np.empty(len(cum))
+    # called per request on 1-4 rows: few numpy calls (each costs µs), same arithmetic as before
+    cum = np.minimum.accumulate(np.asarray(cum, dtype=float).reshape(-1, 3), axis=1)  # must not increase
+    t, edges = _harm_constants(tuple(map(float, cutoffs)), tuple(map(float, bounds)))
+    level = np.logical_and.accumulate(cum >= t, axis=1).sum(axis=1)  # leading heads at/above cut-off
+    nxt = np.minimum(level, 2)  # head for level k+1 (index k), for levels below the top
+    frac = (cum[np.arange(len(cum)), nxt] / t[nxt]).clip(0, 1 - 1e-9)
     top = level == 3
-    frac[~top] = np.clip(nxt[~top, level[~top]] / t[np.minimum(level[~top], 2)], 0, 1 - 1e-9)
-    frac[top] = np.clip((cum[top, 2] - t[2]) / (1 - t[2]), 0, 1)
+    if top.any():
+        frac[top] = ((cum[top, 2] - t[2]) / (1 - t[2])).clip(0, 1)
     lo, hi = edges[level], edges[level + 1]
-    return np.clip(lo + (hi - lo) * frac, 0.0, 1.0)
+    return (lo + (hi - lo) * frac).clip(0.0, 1.0)
 
 
 class _LinearScorer:
