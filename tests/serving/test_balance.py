@@ -153,3 +153,19 @@ def test_a_crashed_worker_is_forgotten(path: Path) -> None:
             again.stop()
     finally:
         book.close()
+
+
+def test_an_unusable_ledger_turns_balancing_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from modops.serving import balance
+
+    monkeypatch.setattr(balance, "_ledger_pid", 0)
+    monkeypatch.setattr(balance, "_ledger", None)
+    monkeypatch.setenv(balance.LEDGER_ENV, str(tmp_path / "no-such-dir" / "connections"))
+    with caplog.at_level("WARNING", logger="modops.serving"):
+        assert balance.ledger() is None  # the worker serves, just without balancing
+    assert "connection balancing off" in caplog.text
+    monkeypatch.delenv(balance.LEDGER_ENV)
+    monkeypatch.setattr(balance, "_ledger_pid", 0)
+    assert balance.ledger() is None  # a single worker: no ledger at all

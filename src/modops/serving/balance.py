@@ -17,6 +17,7 @@ one reconnect per moved connection. With even counts nothing is ever closed.
 from __future__ import annotations
 
 import fcntl
+import logging
 import mmap
 import os
 import time
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+log = logging.getLogger("modops.serving")
 
 # Passed from ``modops serve`` to its workers: the ledger file of this server.
 LEDGER_ENV = "MODOPS_SERVE_CONN_LEDGER"
@@ -142,13 +145,16 @@ _ledger_pid = 0
 
 
 def ledger() -> ConnectionLedger | None:
-    """This worker's ledger (from ``MODOPS_SERVE_CONN_LEDGER``), or None when not set."""
+    """This worker's ledger (from ``MODOPS_SERVE_CONN_LEDGER``), or None when not set or unusable."""
     global _ledger, _ledger_pid
-    if _ledger is None or _ledger_pid != os.getpid():
+    if _ledger_pid != os.getpid():
+        _ledger, _ledger_pid = None, os.getpid()
         path = os.environ.get(LEDGER_ENV)
-        if not path:
-            return None
-        _ledger, _ledger_pid = ConnectionLedger(Path(path)), os.getpid()
+        if path:
+            try:
+                _ledger = ConnectionLedger(Path(path))
+            except (OSError, RuntimeError) as err:  # balancing is an optimisation: serve without it
+                log.warning("connection balancing off in worker %d: %s", os.getpid(), err)
     return _ledger
 
 
