@@ -32,6 +32,8 @@ ignore_missing_imports = True
 follow_imports = normal
 [mypy-modops.errors]
 follow_imports = normal
+[mypy-modops.caches]
+follow_imports = normal
 """
 
 

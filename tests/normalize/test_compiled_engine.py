@@ -35,7 +35,7 @@ def _package_copy(tmp: Path, compiled: bool) -> Path:
     root = tmp / "site"
     pkg = root / "modops"
     (pkg / "normalize").mkdir(parents=True)
-    for name in ("__init__.py", "errors.py"):
+    for name in ("__init__.py", "errors.py", "caches.py"):  # what modops.normalize imports
         shutil.copy(SRC / name, pkg / name)
     for item in (SRC / "normalize").iterdir():
         if item.name == "__pycache__" or (not compiled and item.suffix == ".so"):

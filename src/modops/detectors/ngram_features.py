@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from modops.caches import evict_half
+
 _U64 = np.uint64
 _MASK = (1 << 64) - 1
 _P = 0x9E3779B97F4A7C15  # odd multiplier: the polynomial hash is invertible modulo 2**64
@@ -533,7 +535,7 @@ class NgramTfidf:
             if len(keep) > _CACHE_WORDS // 2:  # a tiny cache: keep within the bound
                 keep = dict(itertools.islice(keep.items(), _CACHE_WORDS // 2))
             if len(cache) + len(keep) > _CACHE_WORDS:
-                _evict_half(cache)
+                evict_half(cache)
             cache.update(keep)  # one C-level call: atomic under the GIL
         if many:
             return self._batch_occurrences(texts)
@@ -573,14 +575,3 @@ class NgramTfidf:
                 raise ValueError(f"malformed {kind} feature block")
             blocks.append(Block(kind, (lo, hi), keys, idf))
         return cls(blocks)
-
-
-def _evict_half(cache: dict[str, Any]) -> None:
-    """Drop the older half of a cache (dicts keep insertion order); safe if threads race."""
-    try:
-        old = list(itertools.islice(cache, len(cache) // 2))
-    except RuntimeError:  # changed size under us (another thread): start afresh
-        cache.clear()
-        return
-    for key in old:
-        cache.pop(key, None)

@@ -27,6 +27,7 @@ from typing import Any
 
 import ahocorasick
 
+from modops.caches import evict_half
 from modops.errors import DataError, InputError
 from modops.normalize.chars import CharTables, _char_class, char_tables
 from modops.normalize.db import PatternDB, PatternEntry, extra_files_signature, load_db
@@ -895,7 +896,7 @@ class Normalizer:
                     if got_ok is None:
                         got_ok = self._map_homoglyph_word(st, word)
                         if len(verdicts) >= _CACHE_MAX:
-                            _evict_half(verdicts)
+                            evict_half(verdicts)
                         verdicts[word] = got_ok
                     word_ok = got_ok
                 if not word_ok:
@@ -1168,7 +1169,7 @@ class Normalizer:
             return cache[key]
         res = self._decode(st, tok, spaced=spaced)
         if len(cache) >= _CACHE_MAX:
-            _evict_half(cache)
+            evict_half(cache)
         cache[key] = res
         return res
 
@@ -1178,7 +1179,7 @@ class Normalizer:
             return cache[tok]
         found = self._spaced_window_uncached(st, tok)
         if len(cache) >= _CACHE_MAX:
-            _evict_half(cache)
+            evict_half(cache)
         cache[tok] = found
         return found
 
@@ -1350,13 +1351,13 @@ class Normalizer:
                 if ok3 is None:
                     ok3 = self._head_ok(st, head[:3])
                     if len(memo) >= _CACHE_MAX:
-                        _evict_half(memo)
+                        evict_half(memo)
                     memo[head[:3]] = ok3
                 ok = ok3 and self._head_ok(st, head)
             else:
                 ok = self._head_ok(st, head)
             if len(memo) >= _CACHE_MAX:
-                _evict_half(memo)
+                evict_half(memo)
             memo[head] = ok
         return ok
 
@@ -1580,17 +1581,6 @@ def _maybe_spaced(low: str) -> bool:
     if not low.isascii():
         return True
     return _SPACED_CLASSES.search(b"s" + low.encode("ascii").translate(_SPACED_TT) + b"s") is not None
-
-
-def _evict_half(cache: dict[str, Any]) -> None:
-    """Drop the older half of a cache (dicts keep insertion order); safe if threads race."""
-    try:
-        old = list(itertools.islice(cache, len(cache) // 2))
-    except RuntimeError:  # changed size under us (another thread): start afresh
-        cache.clear()
-        return
-    for key in old:
-        cache.pop(key, None)
 
 
 def _overlaps(starts: list[int], ends: list[int], s: int, e: int) -> bool:
