@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modops.normalize import Normalizer, obfuscate
-from modops.normalize.engine import _TRIPLE, LEET, LEET_ALT, _compose
+from modops.normalize.engine import LEET, LEET_ALT, _ac_matches, _compose, _printable_classes
 from tests.normalize.test_cases import CASES
 
 _SYMBOLS = "".join(sorted(set(LEET) | set(LEET_ALT)))
@@ -88,10 +88,10 @@ def test_ascii_scan_spaced_branch_is_pass_two(norm: Normalizer) -> None:
     state = norm._state
     for text in _spaced_texts():
         low = text.lower()
-        ac = list(state.automaton.iter(low))
-        triples = [end - 2 for end, v in ac if v[3] is _TRIPLE]
+        ac = _ac_matches(state, low)
+        triples = [s for i, s, _ in ac if i >= state.triple0]
         hits = norm._token_hits(state, low, text, triples, fast=False)
-        pre = norm._ascii_scan(state, low, text)
+        pre = norm._ascii_scan(state, low, text, _printable_classes(low))  # type: ignore[arg-type]
         if pre is None:
             assert not hits and len(triples) == len(ac), text
         else:

@@ -13,7 +13,6 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-import ahocorasick
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,11 +20,12 @@ from hypothesis import strategies as st
 from modops.normalize import Normalizer, obfuscate
 from modops.normalize.engine import (
     _ALNUM_RUN,
+    _ASCII_SPECIAL,
     _COLLAPSE,
     _SPACED_CLASSES,
     _SPACED_TRIGGER,
     _SPACED_TT,
-    _TRIPLE,
+    _TRIGGER_CLASSES,
     CENSOR_CHARS,
     LEET,
     LEET_ALT,
@@ -33,6 +33,9 @@ from modops.normalize.engine import (
     _compose,
     _new_nt,
     _new_sub,
+    _printable_classes,
+    _token_runs_ascii,
+    _token_runs_re,
     apply_edits,
 )
 from modops.normalize.types import NormalizedText, Substitution
@@ -100,7 +103,7 @@ def _both_token_passes(
     low = text.lower()
     if len(low) != len(text):
         return [], []
-    triples = [end - 2 for end, v in state.automaton.iter(low) if v[3] is _TRIPLE]
+    triples = [s for i, s, _ in _ac_matches(state, low) if i >= state.triple0]
     fast = norm._token_hits(state, low, text, triples, fast=True)
     slow = norm._token_hits(state, low, text, triples, fast=False)
     return _hit_key(fast), _hit_key(slow)
@@ -119,10 +122,10 @@ def test_ascii_scan_matches_token_pass(norm: Normalizer) -> None:
         if not (text.isascii() and text.isprintable()):
             continue
         low = text.lower()
-        pre = norm._ascii_scan(state, low, text)
+        pre = norm._ascii_scan(state, low, text, _printable_classes(low))  # type: ignore[arg-type]
         if pre is None or pre[2] is None:
             continue
-        triples = [end - 2 for end, v in state.automaton.iter(low) if v[3] is _TRIPLE]
+        triples = [s for i, s, _ in _ac_matches(state, low) if i >= state.triple0]
         assert _hit_key(pre[2]) == _hit_key(norm._token_hits(state, low, text, triples, fast=False)), text
 
 
@@ -425,23 +428,58 @@ def test_early_rejects_match_full_decoder(norm: Normalizer, monkeypatch: pytest.
     assert fast_w == [norm._spaced_window_uncached(state, t) for t in windows]
 
 
-def test_automaton_layout_changes_no_match(norm: Normalizer) -> None:
-    """The frequency-ordered automaton with dummy root keys and "\\x00" for characters of no
-    key (``_ac_matches``) finds what the keys inserted plainly find, in the same order."""
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab z09@$*#%+.-_|!,?'~ ")), max_size=30))
+def test_token_runs_byte_loop_matches_regex(text: str) -> None:
+    """The compiled engine's byte loop finds the tokens ``_TOKEN_FAST`` finds."""
+    assert _token_runs_ascii(text.encode("ascii").translate(_TRIGGER_CLASSES)) == _token_runs_re(text)
+
+
+def test_token_runs_byte_loop_matches_regex_on_texts() -> None:
+    for text in _texts():
+        low = text.lower()
+        if low.isascii():
+            assert _token_runs_ascii(low.encode("ascii").translate(_TRIGGER_CLASSES)) == _token_runs_re(
+                low
+            ), low
+
+
+def test_printable_classes_tell_printable_ascii() -> None:
+    """``_printable_classes`` is None exactly for ASCII text the old two-step check rejected."""
+    for code in range(128):
+        for text in (chr(code), f"ab{chr(code)}cd", f"{chr(code)} x\t\n"):
+            old = text.isprintable() or _ASCII_SPECIAL.search(text) is None
+            assert (_printable_classes(text) is not None) == old, repr(text)
+
+
+def test_automaton_finds_every_occurrence_of_every_key(norm: Normalizer) -> None:
+    """``_ac_matches`` is every (key, start, end) occurrence, overlapping, in character
+    offsets (also past non-ASCII characters), ordered by end."""
     state = norm._state
-    plain = ahocorasick.Automaton()
-    for key, value in state.automaton.items():
-        if value[3] != ():  # the dummy keys carry no payload
-            plain.add_word(key, value)
-    plain.make_automaton()
+    keys = state.ac_keys
     rng = random.Random(9)
-    alphabet = [*_ALPHABET, *"ABKZ0\x00\t\n", "🔪", "🌽", "🍆", "️", "\u200d", "ｋ"]
-    texts = _texts() + ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
-    keys = [k for k, _ in state.automaton.items() if k.isascii()]
-    texts += [" ".join(rng.sample(keys, 3)) + rng.choice(["", " x", "!"]) for _ in range(2000)]
+    alphabet = [*_ALPHABET, *"ABKZ0\x00\t\n", "🔪", "🌽", "🍆", "️", "\u200d", "ｋ", "é"]
+    texts = _texts()[:1500] + [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(500)
+    ]
+    ascii_keys = [k for k in keys if k.isascii()]
+    emoji_keys = [k for k in keys if not k.isascii()]
+    texts += [
+        rng.choice(["", "é ", "🔪"]) + " ".join(rng.sample(ascii_keys, 2) + rng.sample(emoji_keys, 1))
+        for _ in range(500)
+    ]
+    assert len(keys) == len(state.ac_values) > 1000
     for text in texts:
-        for low in (text.lower(), text):
-            assert _ac_matches(state, low) == list(plain.iter(low)), low
+        low = text.lower()
+        found = _ac_matches(state, low)
+        expected = []
+        for i, key in enumerate(keys):
+            at = low.find(key)
+            while at != -1:
+                expected.append((i, at, at + len(key)))
+                at = low.find(key, at + 1)
+        assert sorted(found) == sorted(expected), low
+        assert [e for _, _, e in found] == sorted(e for _, _, e in found)
 
 
 @settings(max_examples=400, deadline=None)

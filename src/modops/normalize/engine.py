@@ -20,18 +20,22 @@ import dataclasses
 import itertools
 import operator
 import re
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
-import ahocorasick
+import ahocorasick_rs
 
 from modops.caches import evict_half
 from modops.errors import DataError, InputError
 from modops.normalize.chars import CharTables, _char_class, char_tables
 from modops.normalize.db import PatternDB, PatternEntry, extra_files_signature, load_db
 from modops.normalize.types import NormalizedText, Substitution
+
+if TYPE_CHECKING:  # mypyc's native 64-bit int; plain int to the interpreter
+    from mypy_extensions import i64
 
 # leetspeak → letter (primary reading), and the second reading of ambiguous symbols
 LEET: dict[str, str] = {
@@ -64,12 +68,29 @@ _ALNUM_AT = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$")
 _ASCII_SPECIAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # _SPACED_TRIGGER over ASCII, as bytes: separator → "s", letter/digit/@/$ → "a", "!" → "b".
 # A search with a literal prefix ("sas") skips ahead in C, unlike a character-class start.
+# A control character (_ASCII_SPECIAL) → "c": one byte search tells printable ASCII.
 _SPACED_TT = bytes(
-    ord("s" if ch in " .-_/\\|~:+,*" else "a" if ch in _ALNUM_AT else "b" if ch == "!" else "o")
+    ord(
+        "s"
+        if ch in " .-_/\\|~:+,*"
+        else "a"
+        if ch in _ALNUM_AT
+        else "b"
+        if ch == "!"
+        else "c"
+        if _ASCII_SPECIAL.match(ch)
+        else "o"
+    )
     for ch in map(chr, range(256))
 )
 _SPACED_CLASSES = re.compile(rb"sas+[ab]s")
 _TOKSET = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!|*#%+€£¢¡.-_")
+# ASCII → class for _token_runs_ascii: 0 no token character, 1 a letter, 2 a digit or
+# symbol that is always a trigger, 3 one of ".-_|", 4 "!"
+_TRIGGER_CLASSES = bytes(
+    1 if "a" <= ch <= "z" else 2 if ch in "0123456789@$*#%+" else 3 if ch in ".-_|" else 4 if ch == "!" else 0
+    for ch in map(chr, range(256))
+)
 _ALNUMSYM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$*#%+€£¢¡!|")
 _SEP_SPLIT = re.compile(r"[.\-_]")
 _ALNUM_RUN = re.compile(r"[^\W_]*")  # str.isalnum() characters
@@ -77,14 +98,7 @@ _RUN2 = re.compile(r"(.)\1")
 _RUN3 = re.compile(r"(.)\1\1")
 _COLLAPSE = re.compile(r"(.)\1+")
 _MAX_TOKEN = 48
-# Aho-Corasick layout. pyahocorasick scans a node's children linearly, in the order they
-# were added; so keys go in with their characters in English frequency order (space
-# first), every key character is also a child of the root (through a dummy key that
-# cannot match), and the characters of no key are mapped to "\x00", the root's first
-# child. Most steps then end after a comparison or two; the matches are the same.
-_AC_ORDER = " etaoinshrdlcumwfgypbvkjxqz0123456789.,'!?-:;/\"@#$*&()+_"
-_AC_OTHER = "\x00"
-_AC_DUMMY = chr(0xD800)  # a lone surrogate: pass 1 replaces them, so the automaton never sees one
+_SURROGATE = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")
 
 
 def _char_subs(text: str, c_hits: list[list[Any]], version: str) -> list[Substitution]:
@@ -118,7 +132,7 @@ def _trim_token(low: str, s: int, e: int) -> tuple[int, int] | None:
 # little over the size would otherwise be cleared over and over)
 _CACHE_MAX = 1 << 17
 _SUFFIXES = ("ings", "ing", "ers", "er", "ed", "es", "s", "in", "z", "y")
-_TRIPLE: tuple[tuple[str, int], ...] = (("3", -1),)
+_TRIPLE: tuple[tuple[str, int], ...] = ()  # the payload of the stretch-mark keys
 # Precompiled helpers for the token decoder: C-level scans instead of per-character loops.
 _HAS_AZ = re.compile(r"[a-z]")
 _NON_AZ = re.compile(r"[^a-z]")
@@ -223,8 +237,46 @@ def _sub_ctor() -> Any:
     return make
 
 
-_new_nt = _nt_ctor()
-_new_sub = _sub_ctor()
+def _new_nt(
+    a: str, b: str, c: Sequence[int], d: tuple[Substitution, ...], e: str, f: bool, g: tuple[str, ...]
+) -> NormalizedText:
+    """``NormalizedText(...)`` without the frozen ``__init__`` (its seven Python-level
+    ``object.__setattr__`` calls cost as much as a whole clean text); the object is the same.
+    Compiled, each ``object.__setattr__`` below is one C call (see the rebinding below)."""
+    obj = object.__new__(NormalizedText)
+    object.__setattr__(obj, "original", a)
+    object.__setattr__(obj, "normalized", b)
+    object.__setattr__(obj, "offset_map", c)
+    object.__setattr__(obj, "substitutions", d)
+    object.__setattr__(obj, "db_version", e)
+    object.__setattr__(obj, "truncated", f)
+    object.__setattr__(obj, "notes", g)
+    return obj
+
+
+def _new_sub(
+    a: int, b: int, c: str, d: str, e: str, f: str | None, g: str, h: str | None, i: bool
+) -> Substitution:
+    """``Substitution(...)`` (all nine fields, positional) without the frozen ``__init__``."""
+    obj = object.__new__(Substitution)
+    object.__setattr__(obj, "start", a)
+    object.__setattr__(obj, "end", b)
+    object.__setattr__(obj, "original", c)
+    object.__setattr__(obj, "replacement", d)
+    object.__setattr__(obj, "kind", e)
+    object.__setattr__(obj, "pattern_id", f)
+    object.__setattr__(obj, "db_version", g)
+    object.__setattr__(obj, "category", h)
+    object.__setattr__(obj, "harmful", i)
+    return obj
+
+
+# True when mypyc compiled this module (its functions are then C functions)
+_COMPILED: Final = not isinstance(_new_nt, types.FunctionType)
+# mypyc compiles a constant-name ``object.__setattr__`` to one C call; interpreted, calling
+# each slot's setter costs less (so the pure-Python engine keeps those)
+if not _COMPILED:
+    globals().update(_new_nt=_nt_ctor(), _new_sub=_sub_ctor())
 
 
 def _spellings(word: str) -> set[str]:
@@ -353,7 +405,7 @@ class _Hit:
 
 
 # what the ASCII pre-scan hands to _once: the text lowercased, automaton matches, token hits
-_Pre = tuple[str, list[Any], "list[_Hit] | None"]
+_Pre = tuple[str, "list[tuple[int, int, int]]", "list[_Hit] | None"]
 
 
 @dataclass
@@ -368,9 +420,13 @@ class _State:
     prefix2: frozenset[str]  # first two letters of every vocab word
     collapsed: dict[str, str]  # collapsed skeleton → vocab word
     by_length: dict[tuple[int, str], list[str]]  # (length, first letter) → words, most severe first
+    # one DFA over every key; its matches are (key index, start, end), see _ac_matches
     automaton: Any
-    # ASCII byte → itself, or 0 for a character in no automaton key (see _AC_ORDER)
-    ac_table: bytes | None
+    # per key index: (check the left boundary, check the right boundary, payload); the
+    # stretch marks are the keys from ``triple0`` on
+    ac_keys: list[str]
+    ac_values: list[tuple[bool, bool, Any]]
+    triple0: int
     chars: CharTables
     joiners: frozenset[str]  # invisible/combining chars that do not end a word
     cache: dict[str, tuple[str, str, int] | None] = field(default_factory=dict)
@@ -468,7 +524,9 @@ class Normalizer:
             collapsed,
             by_length,
             None,
-            None,
+            [],
+            [],
+            0,
             chars,
             frozenset(joiners),
         )
@@ -486,11 +544,10 @@ class Normalizer:
                 for i, ch in enumerate(w):
                     masks[(i, ch)] = masks.get((i, ch), 0) | (1 << j)
             state.fit_index[key] = (words, masks)
-        state.automaton, state.ac_table = self._build_automaton(state)
+        state.automaton, state.ac_keys, state.ac_values, state.triple0 = self._build_automaton(state)
         return state
 
-    def _build_automaton(self, st: _State) -> tuple[Any, bytes | None]:
-        automaton = ahocorasick.Automaton()
+    def _build_automaton(self, st: _State) -> tuple[Any, list[str], list[tuple[bool, bool, Any]], int]:
         table: dict[str, list[tuple[str, int]]] = {}
 
         def add(key: str, kind: str, idx: int) -> None:
@@ -517,42 +574,25 @@ class Normalizer:
                 if sp not in st.vocab and sp not in table:
                     st.spellings[sp] = word
                     table[sp] = [("w", idx)]
-        keys: list[tuple[str, tuple[int, bool, bool, Any]]] = [
-            (key, (len(key), _wordish(key[0]), _wordish(key[-1]), tuple(payload)))
-            for key, payload in table.items()
+        # a key with a lone surrogate can never match: pass 1 replaces them in every text
+        keys = [k for k in table if _SURROGATE.search(k) is None]
+        values: list[tuple[bool, bool, Any]] = [
+            (_wordish(k[0]), _wordish(k[-1]), tuple(table[k])) for k in keys
         ]
-        # runs of three equal letters mark stretched words for the token pass
+        # runs of three equal letters mark stretched words for the token pass (the last keys)
+        triple0 = len(keys)
         for c in "abcdefghijklmnopqrstuvwxyz":
             key = c * 3
             if key in table:
                 raise DataError(f"pattern key {key!r} is reserved")
-            keys.append((key, (3, False, False, _TRIPLE)))
-        # insertion order only decides how fast a node finds its child (see _AC_ORDER)
-        order = {c: i for i, c in enumerate(_AC_ORDER)}
-
-        def rank(c: str) -> tuple[int, str]:
-            return order.get(c, len(order)), c
-
-        keys.sort(key=lambda kv: [rank(c) for c in kv[0]])
-        key_chars = {c for k, _ in keys for c in k}
-        if _AC_OTHER in key_chars or _AC_DUMMY in key_chars:  # no layout trick: plain insertion
-            for key, value in keys:
-                automaton.add_word(key, value)
-            automaton.make_automaton()
-            return automaton, None
-        by_first: dict[str, list[tuple[str, Any]]] = {}
-        for key, value in keys:
-            by_first.setdefault(key[0], []).append((key, value))
-        for c in sorted(key_chars | {_AC_OTHER}, key=lambda c: (c != _AC_OTHER, rank(c))):
-            group = by_first.get(c)
-            if group is None:
-                automaton.add_word(c + _AC_DUMMY, (2, False, False, ()))
-            else:
-                for key, value in group:
-                    automaton.add_word(key, value)
-        automaton.make_automaton()
-        table_bytes = bytes(i if chr(i) in key_chars else 0 for i in range(256))
-        return automaton, table_bytes
+            keys.append(key)
+            values.append((False, False, _TRIPLE))
+        automaton = ahocorasick_rs.AhoCorasick(
+            keys,
+            matchkind=ahocorasick_rs.MATCHKIND_STANDARD,
+            implementation=ahocorasick_rs.Implementation.DFA,
+        )
+        return automaton, keys, values, triple0
 
     def _prenormalize(self, st: _State, key: str) -> str:
         """A key as the first two passes would leave it (so literal keys still match)."""
@@ -610,13 +650,15 @@ class Normalizer:
             truncated = True
             notes = (f"truncated to {self.max_chars} characters",)
         pre: _Pre | None = None
-        # printable ASCII (the usual case) has no special character: one C scan decides
-        if text.isascii() and (text.isprintable() or _ASCII_SPECIAL.search(text) is None):
+        # printable ASCII (the usual case) has no special character
+        if text.isascii():
             low = text.lower()
-            pre = self._ascii_scan(st, low, text)
-            if pre is None:
-                return _new_nt(text, text, range(len(text) + 1), (), st.version, truncated, notes)
-        box: list[tuple[str, list[Any]]] = []
+            classes = _printable_classes(low)
+            if classes is not None:
+                pre = self._ascii_scan(st, low, text, classes)
+                if pre is None:
+                    return _new_nt(text, text, range(len(text) + 1), (), st.version, truncated, notes)
+        box: list[tuple[str, list[tuple[int, int, int]]]] = []
         result, done = self._once(st, text, truncated, notes, pre=pre, out_ac=box)
         assert result is not None
         # A replacement can meet its neighbours and form something new ("suicide$",
@@ -627,13 +669,15 @@ class Normalizer:
                 break
             # the re-run almost never changes anything: it then stops before building a result
             pre = None
-            if t.isascii() and (t.isprintable() or _ASCII_SPECIAL.search(t) is None):
+            if t.isascii():
                 low = t.lower()
-                # the last run's automaton matches, when they were over this very text
-                ac_known = box[-1][1] if box and box[-1][0] == low else None
-                pre = self._ascii_scan(st, low, t, ac_known)
-                if pre is None:  # the re-run would give ``t`` again
-                    break
+                classes = _printable_classes(low)
+                if classes is not None:
+                    # the last run's automaton matches, when they were over this very text
+                    ac_known = box[-1][1] if box and box[-1][0] == low else None
+                    pre = self._ascii_scan(st, low, t, classes, ac_known)
+                    if pre is None:  # the re-run would give ``t`` again
+                        break
             box.clear()
             again, done = self._once(st, t, False, (), same_as=t, pre=pre, out_ac=box)
             if again is None or again.normalized == t:
@@ -641,34 +685,35 @@ class Normalizer:
             result = _compose(result, again)
         return result
 
-    def _ascii_scan(self, st: _State, low: str, cased: str, ac_known: list[Any] | None = None) -> _Pre | None:
+    def _ascii_scan(
+        self,
+        st: _State,
+        low: str,
+        cased: str,
+        classes: bytes,
+        ac_known: list[tuple[int, int, int]] | None = None,
+    ) -> _Pre | None:
         """None when the passes cannot change a printable-ASCII text (the usual case), else
         what ``_once`` needs: ``low`` (the text lowercased), its automaton matches and the
         token hits (pass 2 in full).
 
         No automaton key but stretch marks (so no pass 3) and no token or spaced-letter
         span that decodes: then all three passes return no hit, i.e. the identity.
-        ``ac_known``: the automaton matches of ``low``, when already at hand.
+        ``classes``: ``_printable_classes(low)``. ``ac_known``: the automaton matches of
+        ``low``, when already at hand.
         """
-        # ``low`` is ASCII: one encoding serves the automaton and the spaced-letter search
-        raw = low.encode("ascii")
-        if ac_known is not None:
-            ac = ac_known
-        elif st.ac_table is not None:
-            ac = list(st.automaton.iter(raw.translate(st.ac_table).decode("ascii")))
-        else:
-            ac = list(st.automaton.iter(low))
-        if _SPACED_CLASSES.search(b"s" + raw.translate(_SPACED_TT) + b"s") is not None:  # _maybe_spaced
+        ac = st.automaton.find_matches_as_indexes(low, True) if ac_known is None else ac_known
+        if _SPACED_CLASSES.search(b"s" + classes + b"s") is not None:
             # pass 2 in full (what _once would run): most spaced-looking spans ("c u l8r",
             # a re-run over spaced words that did not decode) decode to nothing, and then
             # with no automaton key either this is the identity, with no _once at all
-            triples = [end - 2 for end, v in ac if v[3] is _TRIPLE]
+            triples = [s for i, s, _ in ac if i >= st.triple0]
             all_hits = self._token_hits(st, low, cased, triples)
             return (low, ac, all_hits) if all_hits or len(triples) < len(ac) else None
         if ac:
             # stretch marks alone ("sooo"): pass 3 has no key to act on, pass 2 is the token
             # scan with those marks
-            triples = [end - 2 for end, v in ac if v[3] is _TRIPLE]
+            triples = [s for i, s, _ in ac if i >= st.triple0]
             if len(triples) < len(ac):
                 # pass 3 has keys; pass 2 (no spaced span) is this token scan, known here
                 return low, ac, self._token_hits_fast(st, low, cased, [], triples, [])
@@ -680,10 +725,7 @@ class Normalizer:
         # digits are token characters), so no boundary check.
         cache = st.cache
         found: list[_Hit] | None = None
-        for m in _TOKEN_FAST.finditer(low):
-            s, e = m.span()
-            while s and low[s - 1] in _TOKSET:
-                s -= 1
+        for s, e in _token_runs(low):
             # _trim_token, inlined: this loop runs on every ASCII text (the call cost ~1%)
             while s < e and low[s] in ".-_|":
                 s += 1
@@ -710,7 +752,7 @@ class Normalizer:
         same_as: str | None = None,
         pre: _Pre | None = None,
         fast: bool = True,
-        out_ac: list[tuple[str, list[Any]]] | None = None,
+        out_ac: list[tuple[str, list[tuple[int, int, int]]]] | None = None,
     ) -> tuple[NormalizedText | None, bool]:
         """One run of the three passes; None when the output text equals ``same_as``.
 
@@ -741,8 +783,9 @@ class Normalizer:
                 self._flag_char_hits(st, low1, c_hits)
                 # pass 1 left printable ASCII (homoglyphs, invisibles): the scan that spares
                 # most texts the other passes, and then a re-run would change nothing either
-                if fast and t1.isascii() and (t1.isprintable() or _ASCII_SPECIAL.search(t1) is None):
-                    scan = self._ascii_scan(st, low1, t1)
+                classes = _printable_classes(low1) if fast and t1.isascii() else None
+                if classes is not None:
+                    scan = self._ascii_scan(st, low1, t1, classes)
                     if scan is None:
                         if same_as is not None and t1 == same_as:
                             return None, True
@@ -753,7 +796,7 @@ class Normalizer:
             else:
                 # one Aho-Corasick pass: phrase/emoji/safe keys plus stretch markers
                 ac = _ac_matches(st, low1)
-        triples = [end - 2 for end, v in ac if v[3] is _TRIPLE]
+        triples = [s for i, s, _ in ac if i >= st.triple0]
         # pass 2: obfuscated tokens
         if t_hits is None:
             t_hits = self._token_hits(st, low1, t1, triples)
@@ -1103,19 +1146,9 @@ class Normalizer:
         one with its trimmed-off edge depends on which triggers it holds, and then this
         returns None so the caller runs the trigger loop.
         """
-        runs: list[tuple[int, int]] = []
-        if triples:
-            runs = [m.span() for m in _TOKEN_FAST.finditer(low)]
-        else:
-            # most tokens start at their trigger ("@user", "#tag", "2day"); the rest start a
-            # few letters before it (runs are disjoint: linear in all)
-            for m in _TOKEN_FAST.finditer(low):
-                p, e = m.span()
-                while p and low[p - 1] in _TOKSET:
-                    p -= 1
-                runs.append((p, e))
-            if not runs:
-                return hits
+        runs = _token_runs(low)
+        if not runs and not triples:
+            return hits
         if covered:
             hits = list(hits)  # the caller keeps its list if we give up
             cov_starts = [c[0] for c in covered]
@@ -1124,9 +1157,7 @@ class Normalizer:
         cache = st.cache
         if triples:
             rev = low[::-1]
-            seen: dict[int, int] = {}
-            for p, e in runs:
-                seen[n - _TOK_RUN.match(rev, n - p).end()] = e  # type: ignore[union-attr]
+            seen = dict(runs)
             last_end = -1
             for p in triples:  # ascending; "oooo" gives several markers in one token
                 if p < last_end:
@@ -1451,16 +1482,17 @@ class Normalizer:
 
     # ------------------------------------------------------------------ pass 3
     def _phrase_hits(
-        self, st: _State, low: str, cased: str, t_hits: list[_Hit], ac: list[tuple[int, Any]]
+        self, st: _State, low: str, cased: str, t_hits: list[_Hit], ac: list[tuple[int, int, int]]
     ) -> tuple[list[_Hit], list[_Hit]]:
         n = len(low)
         safe: list[_Hit] = []
         cands: list[tuple[int, int, int, PatternEntry, str]] = []
-        for end_idx, (klen, left, right, payload) in ac:
-            if payload is _TRIPLE:
+        values = st.ac_values
+        triple0 = st.triple0
+        for k, start, end in ac:
+            if k >= triple0:
                 continue
-            start = end_idx - klen + 1
-            end = end_idx + 1
+            left, right, payload = values[k]
             if left and start > 0 and _wordish(low[start - 1]):
                 continue
             if right and end < n and _wordish(low[end]):
@@ -1568,12 +1600,68 @@ def _lookup_heads(
     return frozenset(heads), frozenset(cheads)
 
 
-def _ac_matches(st: _State, low: str) -> list[Any]:
-    """The automaton's matches over ``low`` (ASCII: characters of no key mapped to "\x00",
-    which changes no match; see _AC_ORDER)."""
-    if st.ac_table is not None and low.isascii():
-        low = low.encode("ascii").translate(st.ac_table).decode("ascii")
-    return list(st.automaton.iter(low))
+def _token_runs(low: str) -> list[tuple[int, int]]:
+    """(start, end) of each token (maximal run of token characters) that holds a trigger
+    (``_TOKEN_FAST``), in text order. Compiled, printable ASCII goes through a byte loop."""
+    if _COMPILED and low.isascii():
+        return _token_runs_ascii(low.encode("ascii").translate(_TRIGGER_CLASSES))
+    return _token_runs_re(low)
+
+
+def _token_runs_re(low: str) -> list[tuple[int, int]]:
+    """``_token_runs`` through ``_TOKEN_FAST`` (any text)."""
+    runs: list[tuple[int, int]] = []
+    # most tokens start at their trigger ("@user", "#tag", "2day"); the rest start a few
+    # letters before it (runs are disjoint: linear in all)
+    for m in _TOKEN_FAST.finditer(low):
+        p, e = m.span()
+        while p and low[p - 1] in _TOKSET:
+            p -= 1
+        runs.append((p, e))
+    return runs
+
+
+def _token_runs_ascii(cls: bytes) -> list[tuple[int, int]]:
+    """``_token_runs`` of an ASCII text from its ``_TRIGGER_CLASSES`` bytes: one byte loop,
+    which mypyc compiles to a few instructions a character (the regex costs several times
+    that; interpreted, the loop costs more than the regex)."""
+    runs: list[tuple[int, int]] = []
+    n: i64 = len(cls)
+    i: i64 = 0
+    while i < n:
+        if cls[i] == 0:
+            i += 1
+            continue
+        start: i64 = i
+        hit = False
+        while i < n:
+            c: i64 = cls[i]
+            if c == 0:
+                break
+            if not hit and c >= 2:
+                if c == 2:  # a digit or symbol: always a trigger
+                    hit = True
+                else:  # ".-_|" or "!": before another symbol, or before a letter when
+                    # after one ("fu.ck") or when it is "!" ("sh!t")
+                    nxt: i64 = cls[i + 1] if i + 1 < n else 0
+                    hit = nxt >= 2 or (nxt == 1 and (c == 4 or (i > start and cls[i - 1] == 1)))
+            i += 1
+        if hit:
+            runs.append((start, i))
+    return runs
+
+
+def _ac_matches(st: _State, low: str) -> list[tuple[int, int, int]]:
+    """The automaton's matches over ``low``, overlapping: (key index, start, end), by end."""
+    return st.automaton.find_matches_as_indexes(low, True)  # type: ignore[no-any-return]
+
+
+def _printable_classes(low: str) -> bytes | None:
+    """An ASCII text (lowercased) through ``_SPACED_TT``; None when it has a control character
+    other than tab and line breaks (what ``isprintable() or not _ASCII_SPECIAL`` tells, cheaper)."""
+    classes = low.encode("ascii").translate(_SPACED_TT)
+    # an int operand: a bytes operand would first fail as an int (a raised TypeError)
+    return None if 99 in classes else classes  # ord("c")
 
 
 def _maybe_spaced(low: str) -> bool:
