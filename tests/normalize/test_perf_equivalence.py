@@ -31,6 +31,7 @@ from modops.normalize.engine import (
     LEET_ALT,
     _ac_matches,
     _compose,
+    _has_spaced_loop,
     _new_nt,
     _new_sub,
     _printable_classes,
@@ -310,6 +311,7 @@ def test_spaced_literal_search_matches_trigger(text: str) -> None:
     low = text.lower()
     literal = _SPACED_CLASSES.search(b"s" + low.encode("ascii").translate(_SPACED_TT) + b"s")
     assert (literal is None) == (_SPACED_TRIGGER.search(" " + low + " ") is None)
+    assert _has_spaced_loop(low.encode("ascii").translate(_SPACED_TT)) == (literal is not None)
 
 
 def test_spaced_literal_search_on_separator_runs() -> None:
@@ -319,6 +321,7 @@ def test_spaced_literal_search_on_separator_runs() -> None:
         low = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
         literal = _SPACED_CLASSES.search(b"s" + low.encode("ascii").translate(_SPACED_TT) + b"s")
         assert (literal is None) == (_SPACED_TRIGGER.search(" " + low + " ") is None), low
+        assert _has_spaced_loop(low.encode("ascii").translate(_SPACED_TT)) == (literal is not None), low
 
 
 def test_word_run_regexes_match_str_methods(norm: Normalizer) -> None:

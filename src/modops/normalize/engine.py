@@ -154,6 +154,10 @@ _SPACED_KEEP_ONLY = re.compile(r"[a-z0-9@$!]*")
 _SKEL_TABLE = _seq_table(str.maketrans({**{k: v for k, v in LEET_ALT.items() if k not in LEET}, **LEET}))
 _SKEL_BAD = re.compile("[^a-z" + "".join(re.escape(c) for c in sorted(set(LEET) | set(LEET_ALT))) + "]")
 _SKEL_AMB = re.compile("[" + "".join(re.escape(c) for c in sorted(set(LEET) & set(LEET_ALT))) + "]")
+# the same two character classes as sets: for a few characters a set test costs less than
+# a regex call
+_SKEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz") | frozenset(LEET) | frozenset(LEET_ALT)
+_AMB_CHARS = frozenset(LEET) & frozenset(LEET_ALT)
 _KIND_ORDER = {
     "invisible": 0, "diacritic": 1, "homoglyph": 2, "separator": 3, "censor": 4, "leet": 5, "stretch": 6,
     "algospeak": 7, "emoji": 8, "safe_context": 9,
@@ -703,7 +707,7 @@ class Normalizer:
         ``low``, when already at hand.
         """
         ac = st.automaton.find_matches_as_indexes(low, True) if ac_known is None else ac_known
-        if _SPACED_CLASSES.search(b"s" + classes + b"s") is not None:
+        if _has_spaced(classes):
             # pass 2 in full (what _once would run): most spaced-looking spans ("c u l8r",
             # a re-run over spaced words that did not decode) decode to nothing, and then
             # with no automaton key either this is the identity, with no _once at all
@@ -1280,7 +1284,7 @@ class Normalizer:
             kind = ""
         # (str methods where they decide: a regex call costs more than these scans)
         letters_only = joined.isascii() and joined.isalpha() and joined.islower()  # [a-z]+
-        if not letters_only and _HAS_AZ.search(joined) is None:
+        if not letters_only and not _has_az(joined):
             return None
         if not letters_only and ("*" in joined or "#" in joined or "%" in joined):
             word = self._uncensor(st, joined)
@@ -1397,9 +1401,9 @@ class Normalizer:
         """False when ``_lookup`` finds no skeleton of any token that starts with ``head``
         (its first k = 3 or 4 characters; no "ph" in the token, len ≥ k): see
         ``_lookup_heads``. A character with no reading means no skeleton at all."""
-        if _SKEL_BAD.search(head) is not None:
+        if not _SKEL_CHARS.issuperset(head):
             return False  # a character with no reading
-        if _SKEL_AMB.search(head) is None:
+        if _AMB_CHARS.isdisjoint(head):
             # one reading per character (the usual case): a single skeleton, no product;
             # collapse(sk) is sk when sk has no run, so one membership test covers both rules
             sk = head.translate(_SKEL_TABLE)
@@ -1551,6 +1555,12 @@ class Normalizer:
         return hits, kept_safe
 
 
+def _has_az(s: str) -> bool:
+    """Does ``s`` hold a letter a-z? (For ASCII, ``upper()`` changes exactly those: cheaper
+    than a regex call.)"""
+    return s.upper() != s if s.isascii() else _HAS_AZ.search(s) is not None
+
+
 def _first_fit(
     group: tuple[list[str], dict[tuple[int, str], int]], fits: list[tuple[int, str]]
 ) -> str | None:
@@ -1664,11 +1674,31 @@ def _printable_classes(low: str) -> bytes | None:
     return None if 99 in classes else classes  # ord("c")
 
 
-def _maybe_spaced(low: str) -> bool:
-    """False when ``_SPACED_TRIGGER`` cannot match ``" " + low + " "`` (decided for ASCII only)."""
-    if not low.isascii():
-        return True
-    return _SPACED_CLASSES.search(b"s" + low.encode("ascii").translate(_SPACED_TT) + b"s") is not None
+def _has_spaced(classes: bytes) -> bool:
+    """Does ``_SPACED_TRIGGER`` match ``" " + low + " "``? ``classes``: ``_printable_classes(low)``."""
+    if _COMPILED:
+        return _has_spaced_loop(classes)
+    return _SPACED_CLASSES.search(b"s" + classes + b"s") is not None
+
+
+def _has_spaced_loop(classes: bytes) -> bool:
+    """``_SPACED_CLASSES`` ("sas+[ab]s") over ``b"s" + classes + b"s"``, as the byte loop that
+    mypyc compiles to a few instructions a character (the regex costs several times that)."""
+    n: i64 = len(classes)
+    i: i64 = 0
+    while i < n:
+        # "s a s": a letter with a separator (or the text's edge) before and after it
+        if classes[i] == 97 and (i == 0 or classes[i - 1] == 115) and i + 1 < n and classes[i + 1] == 115:
+            j: i64 = i + 2
+            while j < n and classes[j] == 115:
+                j += 1
+            # then a letter or "!", and a separator or the edge
+            if j < n and (classes[j] == 97 or classes[j] == 98) and (j + 1 == n or classes[j + 1] == 115):
+                return True
+            i = j  # i + 1 … j - 1 are separators: no match starts there
+        else:
+            i += 1
+    return False
 
 
 def _overlaps(starts: list[int], ends: list[int], s: int, e: int) -> bool:
