@@ -44,8 +44,8 @@ LEET: dict[str, str] = {
 }  # fmt: skip
 LEET_ALT: dict[str, str] = {"1": "l", "!": "l", "|": "i", "£": "l", "9": "q", "6": "b"}
 CENSOR_CHARS = frozenset("*#%")
-_BOUND = r"\w@$*#%+€£¢¡"
-_SEP_CLS = r"[ .\-_/\\|~:+,*]"
+_BOUND: Final = r"\w@$*#%+€£¢¡"
+_SEP_CLS: Final = r"[ .\-_/\\|~:+,*]"
 # single characters split by separators: "k.i.l.l", "k-y-s", "k i l l", "f*u*c*k"
 SPACED_RE = re.compile(
     rf"(?<![{_BOUND}])[a-z0-9@$](?:(?: ?[.\-_/\\|~:+,*] ?| )[a-z0-9@$!]){{2,}}(?![{_BOUND}])"
@@ -53,23 +53,23 @@ SPACED_RE = re.compile(
 # Cheap scans (each pattern starts with a character set, so the regex engine skips
 # ahead in C): a leet/censor symbol or separator, and "X a X b X" for spaced letters.
 # Runs of three equal letters (stretching) come from the Aho-Corasick pass.
-_SYM_TRIGGER = re.compile(r"[0-9@$|*#%+€£¢¡!.\-_]+")
-_SPACED_TRIGGER = re.compile(rf"{_SEP_CLS}[a-z0-9@$]{_SEP_CLS}+[a-z0-9@$!]{_SEP_CLS}")
+_SYM_TRIGGER: Final = re.compile(r"[0-9@$|*#%+€£¢¡!.\-_]+")
+_SPACED_TRIGGER: Final = re.compile(rf"{_SEP_CLS}[a-z0-9@$]{_SEP_CLS}+[a-z0-9@$!]{_SEP_CLS}")
 # The same triggers, filtered in C: a trigger run of 2+ symbols, a leet/censor symbol, "!"
 # before a letter, or one of ".-_|" between letters (sentence punctuation is no trigger).
 # A match then runs to the end of its token, so each token is found once.
-_TOKEN_FAST = re.compile(
+_TOKEN_FAST: Final = re.compile(
     r"[0-9@$|*#%+€£¢¡!.\-_]"  # a leading character class lets the regex engine skip ahead in C
     r"(?:(?<=[0-9@$*#%+€£¢¡])|(?=[0-9@$|*#%+€£¢¡!.\-_])|(?<=[a-z][.\-_|])(?=[a-z])|(?<=!)(?=[a-z]))"
     r"[a-z0-9@$!|*#%+€£¢¡.\-_]*"
 )
-_TOK_RUN = re.compile(r"[a-z0-9@$!|*#%+€£¢¡.\-_]*")
-_ALNUM_AT = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$")
-_ASCII_SPECIAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TOK_RUN: Final = re.compile(r"[a-z0-9@$!|*#%+€£¢¡.\-_]*")
+_ALNUM_AT: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$")
+_ASCII_SPECIAL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # _SPACED_TRIGGER over ASCII, as bytes: separator → "s", letter/digit/@/$ → "a", "!" → "b".
 # A search with a literal prefix ("sas") skips ahead in C, unlike a character-class start.
 # A control character (_ASCII_SPECIAL) → "c": one byte search tells printable ASCII.
-_SPACED_TT = bytes(
+_SPACED_TT: Final = bytes(
     ord(
         "s"
         if ch in " .-_/\\|~:+,*"
@@ -83,22 +83,22 @@ _SPACED_TT = bytes(
     )
     for ch in map(chr, range(256))
 )
-_SPACED_CLASSES = re.compile(rb"sas+[ab]s")
-_TOKSET = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!|*#%+€£¢¡.-_")
+_SPACED_CLASSES: Final = re.compile(rb"sas+[ab]s")
+_TOKSET: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!|*#%+€£¢¡.-_")
 # ASCII → class for _token_runs_ascii: 0 no token character, 1 a letter, 2 a digit or
 # symbol that is always a trigger, 3 one of ".-_|", 4 "!"
-_TRIGGER_CLASSES = bytes(
+_TRIGGER_CLASSES: Final = bytes(
     1 if "a" <= ch <= "z" else 2 if ch in "0123456789@$*#%+" else 3 if ch in ".-_|" else 4 if ch == "!" else 0
     for ch in map(chr, range(256))
 )
-_ALNUMSYM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$*#%+€£¢¡!|")
-_SEP_SPLIT = re.compile(r"[.\-_]")
-_ALNUM_RUN = re.compile(r"[^\W_]*")  # str.isalnum() characters
-_RUN2 = re.compile(r"(.)\1")
-_RUN3 = re.compile(r"(.)\1\1")
-_COLLAPSE = re.compile(r"(.)\1+")
-_MAX_TOKEN = 48
-_SURROGATE = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")
+_ALNUMSYM: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$*#%+€£¢¡!|")
+_SEP_SPLIT: Final = re.compile(r"[.\-_]")
+_ALNUM_RUN: Final = re.compile(r"[^\W_]*")  # str.isalnum() characters
+_RUN2: Final = re.compile(r"(.)\1")
+_RUN3: Final = re.compile(r"(.)\1\1")
+_COLLAPSE: Final = re.compile(r"(.)\1+")
+_MAX_TOKEN: Final = 48
+_SURROGATE: Final = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")
 
 
 def _char_subs(text: str, c_hits: list[list[Any]], version: str) -> list[Substitution]:
@@ -130,13 +130,13 @@ def _trim_token(low: str, s: int, e: int) -> tuple[int, int] | None:
 
 # decoded-token cache: ~100 bytes an entry; when full the older half goes (a working set a
 # little over the size would otherwise be cleared over and over)
-_CACHE_MAX = 1 << 17
-_SUFFIXES = ("ings", "ing", "ers", "er", "ed", "es", "s", "in", "z", "y")
+_CACHE_MAX: Final = 1 << 17
+_SUFFIXES: Final = ("ings", "ing", "ers", "er", "ed", "es", "s", "in", "z", "y")
 _TRIPLE: tuple[tuple[str, int], ...] = ()  # the payload of the stretch-mark keys
 # Precompiled helpers for the token decoder: C-level scans instead of per-character loops.
-_HAS_AZ = re.compile(r"[a-z]")
-_NON_AZ = re.compile(r"[^a-z]")
-_HAS_CENSOR = re.compile(r"[*#%]")
+_HAS_AZ: Final = re.compile(r"[a-z]")
+_NON_AZ: Final = re.compile(r"[^a-z]")
+_HAS_CENSOR: Final = re.compile(r"[*#%]")
 
 
 def _seq_table(table: dict[int, Any]) -> list[Any]:
@@ -147,18 +147,23 @@ def _seq_table(table: dict[int, Any]) -> list[Any]:
     return [table.get(i, i) for i in range(max(table) + 1)]
 
 
-_MASK_TABLE = _seq_table(str.maketrans(dict.fromkeys("@$!|+€£¢¡", "*")))
+_MASKED: Final = frozenset("@$!|+€£¢¡")
+_MASK_TABLE: Final = _seq_table(str.maketrans(dict.fromkeys(_MASKED, "*")))
 # spaced tokens are ASCII: keep [a-z0-9@$!], drop the separators
-_SPACED_DROP = _seq_table(str.maketrans(dict.fromkeys(" .-_/\\|~:+,*")))
-_SPACED_KEEP_ONLY = re.compile(r"[a-z0-9@$!]*")
-_SKEL_TABLE = _seq_table(str.maketrans({**{k: v for k, v in LEET_ALT.items() if k not in LEET}, **LEET}))
-_SKEL_BAD = re.compile("[^a-z" + "".join(re.escape(c) for c in sorted(set(LEET) | set(LEET_ALT))) + "]")
-_SKEL_AMB = re.compile("[" + "".join(re.escape(c) for c in sorted(set(LEET) & set(LEET_ALT))) + "]")
+_SPACED_DROP: Final = _seq_table(str.maketrans(dict.fromkeys(" .-_/\\|~:+,*")))
+_SPACED_KEEP_ONLY: Final = re.compile(r"[a-z0-9@$!]*")
+_SKEL_TABLE: Final = _seq_table(
+    str.maketrans({**{k: v for k, v in LEET_ALT.items() if k not in LEET}, **LEET})
+)
+_SKEL_BAD: Final = re.compile(
+    "[^a-z" + "".join(re.escape(c) for c in sorted(set(LEET) | set(LEET_ALT))) + "]"
+)
+_SKEL_AMB: Final = re.compile("[" + "".join(re.escape(c) for c in sorted(set(LEET) & set(LEET_ALT))) + "]")
 # the same two character classes as sets: for a few characters a set test costs less than
 # a regex call
-_SKEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz") | frozenset(LEET) | frozenset(LEET_ALT)
-_AMB_CHARS = frozenset(LEET) & frozenset(LEET_ALT)
-_KIND_ORDER = {
+_SKEL_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz") | frozenset(LEET) | frozenset(LEET_ALT)
+_AMB_CHARS: Final = frozenset(LEET) & frozenset(LEET_ALT)
+_KIND_ORDER: Final = {
     "invisible": 0, "diacritic": 1, "homoglyph": 2, "separator": 3, "censor": 4, "leet": 5, "stretch": 6,
     "algospeak": 7, "emoji": 8, "safe_context": 9,
 }  # fmt: skip
@@ -241,13 +246,19 @@ def _sub_ctor() -> Any:
     return make
 
 
+# Final: compiled, these are C variables instead of lookups in the module's namespace
+_OBJECT_NEW: Final = object.__new__
+_NT_CLASS: Final = NormalizedText
+_SUB_CLASS: Final = Substitution
+
+
 def _new_nt(
     a: str, b: str, c: Sequence[int], d: tuple[Substitution, ...], e: str, f: bool, g: tuple[str, ...]
 ) -> NormalizedText:
     """``NormalizedText(...)`` without the frozen ``__init__`` (its seven Python-level
     ``object.__setattr__`` calls cost as much as a whole clean text); the object is the same.
     Compiled, each ``object.__setattr__`` below is one C call (see the rebinding below)."""
-    obj = object.__new__(NormalizedText)
+    obj = _OBJECT_NEW(_NT_CLASS)
     object.__setattr__(obj, "original", a)
     object.__setattr__(obj, "normalized", b)
     object.__setattr__(obj, "offset_map", c)
@@ -262,7 +273,7 @@ def _new_sub(
     a: int, b: int, c: str, d: str, e: str, f: str | None, g: str, h: str | None, i: bool
 ) -> Substitution:
     """``Substitution(...)`` (all nine fields, positional) without the frozen ``__init__``."""
-    obj = object.__new__(Substitution)
+    obj = _OBJECT_NEW(_SUB_CLASS)
     object.__setattr__(obj, "start", a)
     object.__setattr__(obj, "end", b)
     object.__setattr__(obj, "original", c)
@@ -302,7 +313,7 @@ def _spellings(word: str) -> set[str]:
     return {w for w in out if len(w) >= 4}
 
 
-_GROUP1 = operator.itemgetter(1)
+_GROUP1: Final = operator.itemgetter(1)
 
 
 def _collapse(word: str) -> str:
@@ -661,7 +672,7 @@ class Normalizer:
             if classes is not None:
                 pre = self._ascii_scan(st, low, text, classes)
                 if pre is None:
-                    return _new_nt(text, text, range(len(text) + 1), (), st.version, truncated, notes)
+                    return _new_nt(text, text, _identity_map(len(text)), (), st.version, truncated, notes)
         box: list[tuple[str, list[tuple[int, int, int]]]] = []
         result, done = self._once(st, text, truncated, notes, pre=pre, out_ac=box)
         assert result is not None
@@ -827,7 +838,7 @@ class Normalizer:
         if same_as is not None and t3 == same_as:
             return None, False
         if not (c_hits or t_hits or a_hits or safe_hits):
-            return _new_nt(text, text, range(len(text) + 1), (), st.version, truncated, notes), False
+            return _new_nt(text, text, _identity_map(len(text)), (), st.version, truncated, notes), False
 
         def to_orig1(i: int) -> int:  # pass-2 input coords → original
             return m1[i] if m1 is not None else i
@@ -1293,11 +1304,12 @@ class Normalizer:
             return word, kind or "censor", st.vocab[word]
         has_leet = not letters_only  # _NON_AZ.search(joined) is not None
         found = self._lookup(st, joined)
-        if found is None and has_leet:
+        # a leading mark ("@user" → "*user") is never uncensored: skip the masking (no "*"
+        # here: those tokens went to _uncensor above)
+        if found is None and has_leet and joined[0] not in _MASKED:
             # a symbol that is no leet letter for this word is a censor mark ("f@ck")
             masked = joined.translate(_MASK_TABLE)
-            # a leading mark ("@user" → "*user") is never uncensored: skip the call
-            if masked[0] != "*" and masked != joined and len(_NON_AZ.sub("", masked)) >= 3:
+            if masked != joined and len(_NON_AZ.sub("", masked)) >= 3:
                 w = self._uncensor(st, masked)
                 if w is not None and w != tok:
                     return w, kind or "censor", st.vocab[w]
@@ -1553,6 +1565,15 @@ class Normalizer:
             hits.append(_Hit(start, end, rep, kind, e, e.harmful))
             last_end = end
         return hits, kept_safe
+
+
+# the offset maps of unchanged texts (ranges are immutable: one per length is shared)
+_IDENTITY_MAPS: Final = [range(n + 1) for n in range(1024)]
+
+
+def _identity_map(n: int) -> range:
+    """``range(n + 1)``, the offset map of an unchanged text of length ``n``."""
+    return _IDENTITY_MAPS[n] if n < 1024 else range(n + 1)
 
 
 def _has_az(s: str) -> bool:
