@@ -343,6 +343,15 @@ def match_case(src: str, rep: str) -> str:
     return rep
 
 
+_INTS: Final = list(range(8192))
+
+
+def _ints(a: int, b: int) -> list[int]:
+    """``list(range(a, b))``: a slice of one shared list of ints, which copies pointers instead
+    of creating int objects (offset maps are built from such runs)."""
+    return _INTS[a:b] if b <= 8192 else list(range(a, b))
+
+
 def _one_for_one(edits: Sequence[tuple[int, int, str]]) -> bool:
     return all(e - s == 1 and len(r) == 1 for s, e, r in edits)
 
@@ -361,7 +370,7 @@ def apply_edits(
         chars = list(text)
         for at, _, char in edits:
             chars[at] = char
-        return "".join(chars), list(range(len(text) + 1)), [(a, b) for a, b, _ in edits]
+        return "".join(chars), _ints(0, len(text) + 1), [(a, b) for a, b, _ in edits]
     out: list[str] = []
     omap: list[int] = []
     spans: list[tuple[int, int]] = []
@@ -373,10 +382,10 @@ def apply_edits(
             out.append(text[prev:start])
             if pending is not None:
                 omap.append(pending)
-                omap.extend(range(prev + 1, start))
+                omap.extend(_ints(prev + 1, start))
                 pending = None
             else:
-                omap.extend(range(prev, start))
+                omap.extend(_ints(prev, start))
             pos += start - prev
         r = len(rep)
         if r == 0:
@@ -388,7 +397,7 @@ def apply_edits(
             pending = None
             omap.append(first)
             if span == r:  # same length ("k1ll" → "kill"): start + j
-                omap.extend(range(start + 1, end))
+                omap.extend(_ints(start + 1, end))
             else:
                 omap.extend(start + (j * span) // r for j in range(1, r))
             out.append(rep)
@@ -399,9 +408,9 @@ def apply_edits(
         out.append(text[prev:])
         if pending is not None:
             omap.append(pending)
-            omap.extend(range(prev + 1, len(text)))
+            omap.extend(_ints(prev + 1, len(text)))
         else:
-            omap.extend(range(prev, len(text)))
+            omap.extend(_ints(prev, len(text)))
     omap.append(len(text))
     return "".join(out), omap, spans
 
@@ -981,7 +990,7 @@ class Normalizer:
             for h in hits:
                 h[4] = h[0]
                 h[5] = h[1]
-            return "".join(chars), list(range(len(text) + 1)), hits
+            return "".join(chars), _ints(0, len(text) + 1), hits
         out, omap, spans = apply_edits(text, edits)
         k = 0
         for h in hits:  # each hit covers h[1] - h[0] consecutive edits
@@ -1002,7 +1011,7 @@ class Normalizer:
         """
         n = len(text)
         chars = list(text)
-        after = list(range(1, n + 1))  # position + 1, for each kept position below
+        after = _ints(1, n + 1)  # position + 1, for each kept position below
         gone = 0
         out_at: list[int] = []  # output index of each edit
         for p, _, rep in edits:
