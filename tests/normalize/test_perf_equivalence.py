@@ -447,6 +447,43 @@ def test_token_runs_byte_loop_matches_regex_on_texts() -> None:
             ), low
 
 
+def _flag_reference(norm: Normalizer, low: str, hits: list[list[Any]]) -> None:
+    """The word-per-hit version of ``_flag_char_hits`` (two regex scans per hit)."""
+    st_ = norm._state
+    n = len(low)
+    rev = low[::-1]
+    for h in hits:
+        a = n - _ALNUM_RUN.match(rev, n - h[4]).end()  # type: ignore[union-attr]
+        b = _ALNUM_RUN.match(low, h[5]).end()  # type: ignore[union-attr]
+        word = low[a:b]
+        idx = st_.vocab.get(word)
+        if idx is not None and st_.strength.get(word, 0) >= 2:
+            h[6] = st_.entries[idx]
+            h[7] = st_.entries[idx].harmful
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from([*"fuckshitkilas 1.!", "υ", "с", "к", "і", "！", "\u200b", "ｋ", "é"]),
+        max_size=24,
+    )
+)
+def test_flag_char_hits_matches_per_hit_scan(text: str) -> None:
+    """One word scan for the hits of a word gives each hit the verdict of its own scan."""
+    norm = _shared()
+    state = norm._state
+    t1, _, hits = norm._char_pass(state, text)
+    low = t1.lower()
+    if not hits or len(low) != len(t1):
+        return
+    fast = [list(h) for h in hits]
+    slow = [list(h) for h in hits]
+    norm._flag_char_hits(state, low, fast)
+    _flag_reference(norm, low, slow)
+    assert [(h[6], h[7]) for h in fast] == [(h[6], h[7]) for h in slow]
+
+
 def test_printable_classes_tell_printable_ascii() -> None:
     """``_printable_classes`` is None exactly for ASCII text the old two-step check rejected."""
     for code in range(128):

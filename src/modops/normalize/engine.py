@@ -352,6 +352,19 @@ def _ints(a: int, b: int) -> list[int]:
     return _INTS[a:b] if b <= 8192 else list(range(a, b))
 
 
+def _splice(text: str, edits: Sequence[tuple[int, int, str]]) -> str:
+    """``text`` with each one-character edit ``(at, at + 1, replacement)`` applied (sorted, at
+    distinct positions): the slices between the edits joined, not a list of every character."""
+    pieces: list[str] = []
+    prev = 0
+    for at, _, rep in edits:
+        pieces.append(text[prev:at])
+        pieces.append(rep)
+        prev = at + 1
+    pieces.append(text[prev:])
+    return "".join(pieces)
+
+
 def _one_for_one(edits: Sequence[tuple[int, int, str]]) -> bool:
     return all(e - s == 1 and len(r) == 1 for s, e, r in edits)
 
@@ -367,10 +380,7 @@ def apply_edits(
     """
     if _one_for_one(edits):
         # one character for one character: the map is the identity
-        chars = list(text)
-        for at, _, char in edits:
-            chars[at] = char
-        return "".join(chars), _ints(0, len(text) + 1), [(a, b) for a, b, _ in edits]
+        return _splice(text, edits), _ints(0, len(text) + 1), [(a, b) for a, b, _ in edits]
     out: list[str] = []
     omap: list[int] = []
     spans: list[tuple[int, int]] = []
@@ -984,13 +994,10 @@ class Normalizer:
             return self._char_deletions(text, edits, hits)
         if one_for_one:
             # one character for one character: the map is the identity, spans stay put
-            chars = list(text)
-            for p, _, rep in edits:
-                chars[p] = rep
             for h in hits:
                 h[4] = h[0]
                 h[5] = h[1]
-            return "".join(chars), _ints(0, len(text) + 1), hits
+            return _splice(text, edits), _ints(0, len(text) + 1), hits
         out, omap, spans = apply_edits(text, edits)
         k = 0
         for h in hits:  # each hit covers h[1] - h[0] consecutive edits
@@ -1010,12 +1017,10 @@ class Normalizer:
         (the previous kept position) + 1, or 0 for the first; the last entry is len(text).
         """
         n = len(text)
-        chars = list(text)
         after = _ints(1, n + 1)  # position + 1, for each kept position below
         gone = 0
         out_at: list[int] = []  # output index of each edit
         for p, _, rep in edits:
-            chars[p] = rep
             out_at.append(p - gone)
             if not rep:
                 del after[p - gone]
@@ -1027,23 +1032,33 @@ class Normalizer:
             k += h[1] - h[0]
             p, _, rep = edits[k - 1]
             h[5] = out_at[k - 1] + len(rep)
-        return "".join(chars), omap, hits
+        return _splice(text, edits), omap, hits
 
     def _flag_char_hits(self, st: _State, low: str, hits: list[list[Any]]) -> None:
         """A character change that spells out a harmful word ("fυck") is a harmful change."""
         n = len(low)
-        rev = low[::-1]
-        alnum_run = _ALNUM_RUN.match
         vocab = st.vocab
+        b = -1
+        clean = False  # the hits since the word was found changed letters/digits only
+        entry: PatternEntry | None = None
         for h in hits:
-            a = n - alnum_run(rev, n - h[4]).end()  # type: ignore[union-attr]
-            b = alnum_run(low, h[5]).end()  # type: ignore[union-attr]
-            word = low[a:b]
-            idx = vocab.get(word)
-            if idx is not None and st.strength.get(word, 0) >= 2:
-                e_ = st.entries[idx]
-                h[6] = e_
-                h[7] = e_.harmful
+            # a hit that ends within the word of the hits before it is in that word when
+            # those changed letters or digits only: one scan of a word however many hits it
+            # has (linear even for a 1 MB "word")
+            if not (clean and h[5] <= b):
+                a = h[4]
+                while a > 0 and low[a - 1].isalnum():
+                    a -= 1
+                b = h[5]
+                while b < n and low[b].isalnum():
+                    b += 1
+                word = low[a:b]
+                idx = vocab.get(word)
+                entry = st.entries[idx] if idx is not None and st.strength.get(word, 0) >= 2 else None
+            clean = h[4] == h[5] or low[h[4] : h[5]].isalnum()
+            if entry is not None:
+                h[6] = entry
+                h[7] = entry.harmful
 
     def _map_homoglyph_word(self, st: _State, word: str) -> bool:
         fixed = st.chars.fixed
