@@ -136,7 +136,6 @@ _TRIPLE: tuple[tuple[str, int], ...] = ()  # the payload of the stretch-mark key
 # Precompiled helpers for the token decoder: C-level scans instead of per-character loops.
 _HAS_AZ: Final = re.compile(r"[a-z]")
 _NON_AZ: Final = re.compile(r"[^a-z]")
-_HAS_CENSOR: Final = re.compile(r"[*#%]")
 
 
 def _seq_table(table: dict[int, Any]) -> list[Any]:
