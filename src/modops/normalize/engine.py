@@ -455,8 +455,8 @@ class _State:
     by_length: dict[tuple[int, str], list[str]]  # (length, first letter) → words, most severe first
     # one DFA over every key; its matches are (key index, start, end), see _ac_matches
     automaton: Any
-    # per key index: (check the left boundary, check the right boundary, payload); the
-    # stretch marks are the keys from ``triple0`` on
+    # the keys, and per key index (check the left boundary, check the right boundary,
+    # payload); the stretch marks are the keys from ``triple0`` on
     ac_keys: list[str]
     ac_values: list[tuple[bool, bool, Any]]
     triple0: int
