@@ -91,7 +91,8 @@ def test_ascii_scan_spaced_branch_is_pass_two(norm: Normalizer) -> None:
         ac = _ac_matches(state, low)
         triples = [s for i, s, _ in ac if i >= state.triple0]
         hits = norm._token_hits(state, low, text, triples, fast=False)
-        pre = norm._ascii_scan(state, low, text, _printable_classes(low))  # type: ignore[arg-type]
+        raw = low.encode("ascii")
+        pre = norm._ascii_scan(state, low, text, raw, _printable_classes(raw))  # type: ignore[arg-type]
         if pre is None:
             assert not hits and len(triples) == len(ac), text
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,18 +21,21 @@ from hypothesis import strategies as st
 from modops.normalize import Normalizer, obfuscate
 from modops.normalize.engine import (
     _ALNUM_RUN,
+    _ASCII_CLASSES,
     _ASCII_SPECIAL,
     _COLLAPSE,
+    _SPACED_CLASS_RANGES,
     _SPACED_CLASSES,
     _SPACED_TRIGGER,
     _SPACED_TT,
-    _TRIGGER_CLASSES,
     CENSOR_CHARS,
     LEET,
     LEET_ALT,
     _ac_matches,
     _compose,
+    _has_az,
     _has_spaced_loop,
+    _is_az,
     _new_nt,
     _new_sub,
     _printable_classes,
@@ -123,7 +127,8 @@ def test_ascii_scan_matches_token_pass(norm: Normalizer) -> None:
         if not (text.isascii() and text.isprintable()):
             continue
         low = text.lower()
-        pre = norm._ascii_scan(state, low, text, _printable_classes(low))  # type: ignore[arg-type]
+        raw = low.encode("ascii")
+        pre = norm._ascii_scan(state, low, text, raw, _printable_classes(raw))  # type: ignore[arg-type]
         if pre is None or pre[2] is None:
             continue
         triples = [s for i, s, _ in _ac_matches(state, low) if i >= state.triple0]
@@ -311,7 +316,15 @@ def test_spaced_literal_search_matches_trigger(text: str) -> None:
     low = text.lower()
     literal = _SPACED_CLASSES.search(b"s" + low.encode("ascii").translate(_SPACED_TT) + b"s")
     assert (literal is None) == (_SPACED_TRIGGER.search(" " + low + " ") is None)
-    assert _has_spaced_loop(low.encode("ascii").translate(_SPACED_TT)) == (literal is not None)
+    _assert_has_spaced(low, literal is not None)
+
+
+def _assert_has_spaced(low: str, expected: bool) -> None:
+    """Both engines' spaced-letter checks over the ``_ASCII_CLASSES`` bytes: the byte loop
+    (compiled) and the class-range regex (interpreted)."""
+    classes = low.encode("ascii").translate(_ASCII_CLASSES)
+    assert _has_spaced_loop(classes) == expected, low
+    assert (_SPACED_CLASS_RANGES.search(b"\x08" + classes + b"\x08") is not None) == expected, low
 
 
 def test_spaced_literal_search_on_separator_runs() -> None:
@@ -321,7 +334,7 @@ def test_spaced_literal_search_on_separator_runs() -> None:
         low = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
         literal = _SPACED_CLASSES.search(b"s" + low.encode("ascii").translate(_SPACED_TT) + b"s")
         assert (literal is None) == (_SPACED_TRIGGER.search(" " + low + " ") is None), low
-        assert _has_spaced_loop(low.encode("ascii").translate(_SPACED_TT)) == (literal is not None), low
+        _assert_has_spaced(low, literal is not None)
 
 
 def test_word_run_regexes_match_str_methods(norm: Normalizer) -> None:
@@ -435,16 +448,16 @@ def test_early_rejects_match_full_decoder(norm: Normalizer, monkeypatch: pytest.
 @given(st.text(alphabet=st.sampled_from(list("ab z09@$*#%+.-_|!,?'~ ")), max_size=30))
 def test_token_runs_byte_loop_matches_regex(text: str) -> None:
     """The compiled engine's byte loop finds the tokens ``_TOKEN_FAST`` finds."""
-    assert _token_runs_ascii(text.encode("ascii").translate(_TRIGGER_CLASSES)) == _token_runs_re(text)
+    assert _token_runs_ascii(text.encode("ascii").translate(_ASCII_CLASSES)) == _token_runs_re(text)
 
 
 def test_token_runs_byte_loop_matches_regex_on_texts() -> None:
     for text in _texts():
         low = text.lower()
         if low.isascii():
-            assert _token_runs_ascii(low.encode("ascii").translate(_TRIGGER_CLASSES)) == _token_runs_re(
+            assert _token_runs_ascii(low.encode("ascii").translate(_ASCII_CLASSES)) == _token_runs_re(low), (
                 low
-            ), low
+            )
 
 
 def _flag_reference(norm: Normalizer, low: str, hits: list[list[Any]]) -> None:
@@ -489,7 +502,7 @@ def test_printable_classes_tell_printable_ascii() -> None:
     for code in range(128):
         for text in (chr(code), f"ab{chr(code)}cd", f"{chr(code)} x\t\n"):
             old = text.isprintable() or _ASCII_SPECIAL.search(text) is None
-            assert (_printable_classes(text) is not None) == old, repr(text)
+            assert (_printable_classes(text.encode("ascii")) is not None) == old, repr(text)
 
 
 def test_automaton_finds_every_occurrence_of_every_key(norm: Normalizer) -> None:
@@ -613,3 +626,12 @@ def test_spaced_literal_finditer_matches_trigger(text: str) -> None:
         m.start() for m in _SPACED_CLASSES.finditer(b"s" + low.encode("ascii").translate(_SPACED_TT) + b"s")
     ]
     assert literal == [m.start() for m in _SPACED_TRIGGER.finditer(" " + low + " ")]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("azAZ09_@$* .\u017f\u0430\u212a\u00e9\U0001d41a")), max_size=12))
+def test_letter_checks_match_str_methods(text: str) -> None:
+    """The compiled engine's code-point loops equal the str-method and regex tests they replace
+    (the Kelvin sign and long s lowercase to ASCII letters but are no a-z themselves)."""
+    assert _is_az(text) == (text.isascii() and text.isalpha() and text.islower())
+    assert _has_az(text) == (re.search("[a-z]", text) is not None)

@@ -91,6 +91,15 @@ _TRIGGER_CLASSES: Final = bytes(
     1 if "a" <= ch <= "z" else 2 if ch in "0123456789@$*#%+" else 3 if ch in ".-_|" else 4 if ch == "!" else 0
     for ch in map(chr, range(256))
 )
+# Both tables in one byte, so that one translate serves every scan of a printable-ASCII
+# text: 8 × (_SPACED_TT class: "o" 0, "s" 1, "a" 2, "b" 3) + _TRIGGER_CLASSES class, and
+# 255 for a control character (_ASCII_SPECIAL).
+_ASCII_CLASSES: Final = bytes(
+    255 if sp == ord("c") else 8 * b"osab".index(sp) + trig
+    for sp, trig in zip(_SPACED_TT, _TRIGGER_CLASSES, strict=True)
+)
+# _SPACED_CLASSES over _ASCII_CLASSES bytes (the interpreted engine's _has_spaced)
+_SPACED_CLASS_RANGES: Final = re.compile(rb"[\x08-\x0f][\x10-\x17][\x08-\x0f]+[\x10-\x1f][\x08-\x0f]")
 _ALNUMSYM: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$*#%+€£¢¡!|")
 _SEP_SPLIT: Final = re.compile(r"[.\-_]")
 _ALNUM_RUN: Final = re.compile(r"[^\W_]*")  # str.isalnum() characters
@@ -455,6 +464,9 @@ class _State:
     by_length: dict[tuple[int, str], list[str]]  # (length, first letter) → words, most severe first
     # one DFA over every key; its matches are (key index, start, end), see _ac_matches
     automaton: Any
+    # the same keys as UTF-8 bytes, for ASCII text (there byte offsets are character
+    # offsets, and a bytes search skips the str search's offset conversion)
+    ascii_automaton: Any
     # the keys, and per key index (check the left boundary, check the right boundary,
     # payload); the stretch marks are the keys from ``triple0`` on
     ac_keys: list[str]
@@ -557,6 +569,7 @@ class Normalizer:
             collapsed,
             by_length,
             None,
+            None,
             [],
             [],
             0,
@@ -578,6 +591,11 @@ class Normalizer:
                     masks[(i, ch)] = masks.get((i, ch), 0) | (1 << j)
             state.fit_index[key] = (words, masks)
         state.automaton, state.ac_keys, state.ac_values, state.triple0 = self._build_automaton(state)
+        state.ascii_automaton = ahocorasick_rs.BytesAhoCorasick(
+            [k.encode("utf-8") for k in state.ac_keys],
+            matchkind=ahocorasick_rs.MATCHKIND_STANDARD,
+            implementation=ahocorasick_rs.Implementation.DFA,
+        )
         return state
 
     def _build_automaton(self, st: _State) -> tuple[Any, list[str], list[tuple[bool, bool, Any]], int]:
@@ -686,9 +704,10 @@ class Normalizer:
         # printable ASCII (the usual case) has no special character
         if text.isascii():
             low = text.lower()
-            classes = _printable_classes(low)
+            raw = low.encode("ascii")
+            classes = _printable_classes(raw)
             if classes is not None:
-                pre = self._ascii_scan(st, low, text, classes)
+                pre = self._ascii_scan(st, low, text, raw, classes)
                 if pre is None:
                     return _new_nt(text, text, _identity_map(len(text)), (), st.version, truncated, notes)
         box: list[tuple[str, list[tuple[int, int, int]]]] = []
@@ -704,11 +723,12 @@ class Normalizer:
             pre = None
             if t.isascii():
                 low = t.lower()
-                classes = _printable_classes(low)
+                raw = low.encode("ascii")
+                classes = _printable_classes(raw)
                 if classes is not None:
                     # the last run's automaton matches, when they were over this very text
                     ac_known = box[-1][1] if box and box[-1][0] == low else None
-                    pre = self._ascii_scan(st, low, t, classes, ac_known)
+                    pre = self._ascii_scan(st, low, t, raw, classes, ac_known)
                     if pre is None:  # the re-run would give ``t`` again
                         break
             box.clear()
@@ -723,6 +743,7 @@ class Normalizer:
         st: _State,
         low: str,
         cased: str,
+        raw: bytes,
         classes: bytes,
         ac_known: list[tuple[int, int, int]] | None = None,
     ) -> _Pre | None:
@@ -732,16 +753,17 @@ class Normalizer:
 
         No automaton key but stretch marks (so no pass 3) and no token or spaced-letter
         span that decodes: then all three passes return no hit, i.e. the identity.
-        ``classes``: ``_printable_classes(low)``. ``ac_known``: the automaton matches of
-        ``low``, when already at hand.
+        ``raw``: ``low`` as ASCII bytes; ``classes``: ``_printable_classes(raw)``.
+        ``ac_known``: the automaton matches of ``low``, when already at hand.
         """
-        ac = st.automaton.find_matches_as_indexes(low, True) if ac_known is None else ac_known
+        ac = st.ascii_automaton.find_matches_as_indexes(raw, True) if ac_known is None else ac_known
+        runs = _token_runs_of(low, classes)
         if _has_spaced(classes):
             # pass 2 in full (what _once would run): most spaced-looking spans ("c u l8r",
             # a re-run over spaced words that did not decode) decode to nothing, and then
             # with no automaton key either this is the identity, with no _once at all
             triples = [s for i, s, _ in ac if i >= st.triple0]
-            all_hits = self._token_hits(st, low, cased, triples)
+            all_hits = self._token_hits(st, low, cased, triples, runs=runs)
             return (low, ac, all_hits) if all_hits or len(triples) < len(ac) else None
         if ac:
             # stretch marks alone ("sooo"): pass 3 has no key to act on, pass 2 is the token
@@ -749,8 +771,8 @@ class Normalizer:
             triples = [s for i, s, _ in ac if i >= st.triple0]
             if len(triples) < len(ac):
                 # pass 3 has keys; pass 2 (no spaced span) is this token scan, known here
-                return low, ac, self._token_hits_fast(st, low, cased, [], triples, [])
-            hits = self._token_hits_fast(st, low, cased, [], triples, [])
+                return low, ac, self._token_hits_fast(st, low, cased, [], triples, [], runs)
+            hits = self._token_hits_fast(st, low, cased, [], triples, [], runs)
             return (low, ac, hits) if hits else None
         # no spaced span and no stretch mark: pass 2 is the token scan of _token_hits_fast
         # alone, done here in one loop (same tokens, same order; most texts end with no hit).
@@ -758,7 +780,7 @@ class Normalizer:
         # digits are token characters), so no boundary check.
         cache = st.cache
         found: list[_Hit] | None = None
-        for s, e in _token_runs(low):
+        for s, e in runs:
             # _trim_token, inlined: this loop runs on every ASCII text (the call cost ~1%)
             while s < e and low[s] in ".-_|":
                 s += 1
@@ -816,9 +838,10 @@ class Normalizer:
                 self._flag_char_hits(st, low1, c_hits)
                 # pass 1 left printable ASCII (homoglyphs, invisibles): the scan that spares
                 # most texts the other passes, and then a re-run would change nothing either
-                classes = _printable_classes(low1) if fast and t1.isascii() else None
-                if classes is not None:
-                    scan = self._ascii_scan(st, low1, t1, classes)
+                raw1 = low1.encode("ascii") if fast and t1.isascii() else None
+                classes = _printable_classes(raw1) if raw1 is not None else None
+                if raw1 is not None and classes is not None:
+                    scan = self._ascii_scan(st, low1, t1, raw1, classes)
                     if scan is None:
                         if same_as is not None and t1 == same_as:
                             return None, True
@@ -1087,9 +1110,16 @@ class Normalizer:
 
     # ------------------------------------------------------------------ pass 2
     def _token_hits(
-        self, st: _State, low: str, cased: str, triples: Sequence[int] = (), fast: bool = True
+        self,
+        st: _State,
+        low: str,
+        cased: str,
+        triples: Sequence[int] = (),
+        fast: bool = True,
+        runs: list[tuple[int, int]] | None = None,
     ) -> list[_Hit]:
-        """Pass 2 hits. ``fast=False`` forces the generic trigger loop (tests compare both)."""
+        """Pass 2 hits. ``fast=False`` forces the generic trigger loop (tests compare both).
+        ``runs``: ``_token_runs(low)``, when already known."""
         n = len(low)
         hits: list[_Hit] = []
         covered: list[tuple[int, int]] = []
@@ -1121,7 +1151,7 @@ class Normalizer:
                 s, e = s + ws, s + we
             self._add_hit(st, hits, s, e, res, cased)
         if fast:
-            done_hits = self._token_hits_fast(st, low, cased, hits, triples, covered)
+            done_hits = self._token_hits_fast(st, low, cased, hits, triples, covered, runs)
             if done_hits is not None:
                 return done_hits
         triggers: list[int] = []
@@ -1173,6 +1203,7 @@ class Normalizer:
         hits: list[_Hit],
         triples: Sequence[int],
         covered: list[tuple[int, int]],
+        runs: list[tuple[int, int]] | None = None,
     ) -> list[_Hit] | None:
         """The trigger loop of ``_token_hits`` without visiting each trigger.
 
@@ -1182,9 +1213,11 @@ class Normalizer:
         tokens, and the hits, are identical. Spaced-letter spans (``covered``): a token
         whose trimmed span overlaps one is skipped either way; a token that only touches
         one with its trimmed-off edge depends on which triggers it holds, and then this
-        returns None so the caller runs the trigger loop.
+        returns None so the caller runs the trigger loop. ``runs``: ``_token_runs(low)``, when
+        already known.
         """
-        runs = _token_runs(low)
+        if runs is None:
+            runs = _token_runs(low)
         if not runs and not triples:
             return hits
         if covered:
@@ -1259,7 +1292,7 @@ class Normalizer:
         n = len(pos)
         # _decode(sub, spaced=True) joins exactly the characters at ``pos`` in the window
         joined = "".join([tok[i] for i in pos])
-        if joined.isascii() and joined.isalpha() and joined.islower():
+        if _is_az(joined):
             # letters only (the usual case): _decode(sub, spaced=True) is then _lookup of the
             # window's letters, kind "separator" (sub has separators, so it is never the word
             # itself): call _lookup directly. For a window of 4+ letters without "ph",
@@ -1317,7 +1350,7 @@ class Normalizer:
             joined = tok
             kind = ""
         # (str methods where they decide: a regex call costs more than these scans)
-        letters_only = joined.isascii() and joined.isalpha() and joined.islower()  # [a-z]+
+        letters_only = _is_az(joined)  # [a-z]+
         if not letters_only and not _has_az(joined):
             return None
         if not letters_only and ("*" in joined or "#" in joined or "%" in joined):
@@ -1373,7 +1406,7 @@ class Normalizer:
     def _lookup_after_heads(self, st: _State, token: str) -> tuple[str, int] | None:
         """``_lookup`` once ``_may_find`` said yes (callers that know it skip the memo)."""
         # [a-z]+ (spaced letters, plain words): its only skeletons, without the regex scan
-        if token.isascii() and token.isalpha() and token.islower():
+        if _is_az(token):
             skel_list = [token, token.replace("ph", "f")] if "ph" in token else [token]
         else:
             skel_list = self._skeletons(token)
@@ -1600,9 +1633,37 @@ def _identity_map(n: int) -> range:
 
 
 def _has_az(s: str) -> bool:
-    """Does ``s`` hold a letter a-z? (For ASCII, ``upper()`` changes exactly those: cheaper
-    than a regex call.)"""
+    """Does ``s`` hold a letter a-z?"""
+    if _COMPILED:
+        n: i64 = len(s)
+        i: i64 = 0
+        while i < n:
+            c: i64 = ord(s[i])
+            if 97 <= c <= 122:
+                return True
+            i += 1
+        return False
+    # interpreted: for ASCII, ``upper()`` changes exactly those (cheaper than a regex call)
     return s.upper() != s if s.isascii() else _HAS_AZ.search(s) is not None
+
+
+def _is_az(s: str) -> bool:
+    """Is ``s`` one or more letters a-z (``isascii() and isalpha() and islower()``)?
+
+    Compiled, a loop over code points: three str method calls cost mypyc a method lookup
+    each, many times the loop."""
+    if not _COMPILED:
+        return s.isascii() and s.isalpha() and s.islower()
+    n: i64 = len(s)
+    if n == 0:
+        return False
+    i: i64 = 0
+    while i < n:
+        c: i64 = ord(s[i])
+        if c < 97 or c > 122:
+            return False
+        i += 1
+    return True
 
 
 def _first_fit(
@@ -1658,8 +1719,13 @@ def _token_runs(low: str) -> list[tuple[int, int]]:
     """(start, end) of each token (maximal run of token characters) that holds a trigger
     (``_TOKEN_FAST``), in text order. Compiled, printable ASCII goes through a byte loop."""
     if _COMPILED and low.isascii():
-        return _token_runs_ascii(low.encode("ascii").translate(_TRIGGER_CLASSES))
+        return _token_runs_ascii(low.encode("ascii").translate(_ASCII_CLASSES))
     return _token_runs_re(low)
+
+
+def _token_runs_of(low: str, classes: bytes) -> list[tuple[int, int]]:
+    """``_token_runs(low)`` of a printable-ASCII text; ``classes``: its ``_printable_classes``."""
+    return _token_runs_ascii(classes) if _COMPILED else _token_runs_re(low)
 
 
 def _token_runs_re(low: str) -> list[tuple[int, int]]:
@@ -1676,20 +1742,20 @@ def _token_runs_re(low: str) -> list[tuple[int, int]]:
 
 
 def _token_runs_ascii(cls: bytes) -> list[tuple[int, int]]:
-    """``_token_runs`` of an ASCII text from its ``_TRIGGER_CLASSES`` bytes: one byte loop,
+    """``_token_runs`` of an ASCII text from its ``_ASCII_CLASSES`` bytes: one byte loop,
     which mypyc compiles to a few instructions a character (the regex costs several times
     that; interpreted, the loop costs more than the regex)."""
     runs: list[tuple[int, int]] = []
     n: i64 = len(cls)
     i: i64 = 0
     while i < n:
-        if cls[i] == 0:
+        if cls[i] & 7 == 0:
             i += 1
             continue
         start: i64 = i
         hit = False
         while i < n:
-            c: i64 = cls[i]
+            c: i64 = cls[i] & 7
             if c == 0:
                 break
             if not hit and c >= 2:
@@ -1697,8 +1763,8 @@ def _token_runs_ascii(cls: bytes) -> list[tuple[int, int]]:
                     hit = True
                 else:  # ".-_|" or "!": before another symbol, or before a letter when
                     # after one ("fu.ck") or when it is "!" ("sh!t")
-                    nxt: i64 = cls[i + 1] if i + 1 < n else 0
-                    hit = nxt >= 2 or (nxt == 1 and (c == 4 or (i > start and cls[i - 1] == 1)))
+                    nxt: i64 = cls[i + 1] & 7 if i + 1 < n else 0
+                    hit = nxt >= 2 or (nxt == 1 and (c == 4 or (i > start and cls[i - 1] & 7 == 1)))
             i += 1
         if hit:
             runs.append((start, i))
@@ -1710,35 +1776,44 @@ def _ac_matches(st: _State, low: str) -> list[tuple[int, int, int]]:
     return st.automaton.find_matches_as_indexes(low, True)  # type: ignore[no-any-return]
 
 
-def _printable_classes(low: str) -> bytes | None:
-    """An ASCII text (lowercased) through ``_SPACED_TT``; None when it has a control character
-    other than tab and line breaks (what ``isprintable() or not _ASCII_SPECIAL`` tells, cheaper)."""
-    classes = low.encode("ascii").translate(_SPACED_TT)
+def _printable_classes(raw: bytes) -> bytes | None:
+    """An ASCII text (lowercased, as bytes) through ``_ASCII_CLASSES``; None when it has a
+    control character other than tab and line breaks (what ``isprintable() or not
+    _ASCII_SPECIAL`` tells, cheaper)."""
+    classes = raw.translate(_ASCII_CLASSES)
     # an int operand: a bytes operand would first fail as an int (a raised TypeError)
-    return None if 99 in classes else classes  # ord("c")
+    return None if 255 in classes else classes
 
 
 def _has_spaced(classes: bytes) -> bool:
-    """Does ``_SPACED_TRIGGER`` match ``" " + low + " "``? ``classes``: ``_printable_classes(low)``."""
+    """Does ``_SPACED_TRIGGER`` match ``" " + low + " "``? ``classes``: its ``_printable_classes``."""
     if _COMPILED:
         return _has_spaced_loop(classes)
-    return _SPACED_CLASSES.search(b"s" + classes + b"s") is not None
+    return _SPACED_CLASS_RANGES.search(b"\x08" + classes + b"\x08") is not None
 
 
 def _has_spaced_loop(classes: bytes) -> bool:
-    """``_SPACED_CLASSES`` ("sas+[ab]s") over ``b"s" + classes + b"s"``, as the byte loop that
-    mypyc compiles to a few instructions a character (the regex costs several times that)."""
+    """``_SPACED_CLASSES`` ("sas+[ab]s") over the ``_SPACED_TT`` classes (``_ASCII_CLASSES``
+    byte // 8: "s" 1, "a" 2, "b" 3) with an "s" at either end, as the byte loop that mypyc
+    compiles to a few instructions a character (the regex costs several times that)."""
     n: i64 = len(classes)
     i: i64 = 0
     while i < n:
         # "s a s": a letter with a separator (or the text's edge) before and after it
-        if classes[i] == 97 and (i == 0 or classes[i - 1] == 115) and i + 1 < n and classes[i + 1] == 115:
+        if (
+            classes[i] >> 3 == 2
+            and (i == 0 or classes[i - 1] >> 3 == 1)
+            and i + 1 < n
+            and classes[i + 1] >> 3 == 1
+        ):
             j: i64 = i + 2
-            while j < n and classes[j] == 115:
+            while j < n and classes[j] >> 3 == 1:
                 j += 1
             # then a letter or "!", and a separator or the edge
-            if j < n and (classes[j] == 97 or classes[j] == 98) and (j + 1 == n or classes[j + 1] == 115):
-                return True
+            if j < n:
+                c: i64 = classes[j] >> 3
+                if (c == 2 or c == 3) and (j + 1 == n or classes[j + 1] >> 3 == 1):
+                    return True
             i = j  # i + 1 … j - 1 are separators: no match starts there
         else:
             i += 1
