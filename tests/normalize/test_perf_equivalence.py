@@ -32,14 +32,13 @@ from modops.normalize.engine import (
     LEET,
     LEET_ALT,
     _ac_matches,
+    _ascii_runs_loop,
     _compose,
     _has_az,
-    _has_spaced_loop,
     _is_az,
     _new_nt,
     _new_sub,
     _printable_classes,
-    _token_runs_ascii,
     _token_runs_re,
     apply_edits,
 )
@@ -323,7 +322,7 @@ def _assert_has_spaced(low: str, expected: bool) -> None:
     """Both engines' spaced-letter checks over the ``_ASCII_CLASSES`` bytes: the byte loop
     (compiled) and the class-range regex (interpreted)."""
     classes = low.encode("ascii").translate(_ASCII_CLASSES)
-    assert _has_spaced_loop(classes) == expected, low
+    assert _ascii_runs_loop(classes)[1] == expected, low
     assert (_SPACED_CLASS_RANGES.search(b"\x08" + classes + b"\x08") is not None) == expected, low
 
 
@@ -445,19 +444,24 @@ def test_early_rejects_match_full_decoder(norm: Normalizer, monkeypatch: pytest.
 
 
 @settings(max_examples=1500, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("ab z09@$*#%+.-_|!,?'~ ")), max_size=30))
+@given(st.text(alphabet=st.sampled_from(list("ab z09@$*#%+.-_|!,?'~/:\\\t")), max_size=30))
 def test_token_runs_byte_loop_matches_regex(text: str) -> None:
-    """The compiled engine's byte loop finds the tokens ``_TOKEN_FAST`` finds."""
-    assert _token_runs_ascii(text.encode("ascii").translate(_ASCII_CLASSES)) == _token_runs_re(text)
+    """The compiled engine's one-pass byte loop finds the tokens ``_TOKEN_FAST`` finds, and
+    tells spaced letters as ``_SPACED_TRIGGER`` does."""
+    _assert_ascii_runs(text)
+
+
+def _assert_ascii_runs(low: str) -> None:
+    runs, spaced = _ascii_runs_loop(low.encode("ascii").translate(_ASCII_CLASSES))
+    assert runs == _token_runs_re(low), low
+    assert spaced == (_SPACED_TRIGGER.search(" " + low + " ") is not None), low
 
 
 def test_token_runs_byte_loop_matches_regex_on_texts() -> None:
     for text in _texts():
         low = text.lower()
         if low.isascii():
-            assert _token_runs_ascii(low.encode("ascii").translate(_ASCII_CLASSES)) == _token_runs_re(low), (
-                low
-            )
+            _assert_ascii_runs(low)
 
 
 def _flag_reference(norm: Normalizer, low: str, hits: list[list[Any]]) -> None:

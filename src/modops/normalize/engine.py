@@ -85,7 +85,7 @@ _SPACED_TT: Final = bytes(
 )
 _SPACED_CLASSES: Final = re.compile(rb"sas+[ab]s")
 _TOKSET: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!|*#%+€£¢¡.-_")
-# ASCII → class for _token_runs_ascii: 0 no token character, 1 a letter, 2 a digit or
+# ASCII → class for _ascii_runs_loop: 0 no token character, 1 a letter, 2 a digit or
 # symbol that is always a trigger, 3 one of ".-_|", 4 "!"
 _TRIGGER_CLASSES: Final = bytes(
     1 if "a" <= ch <= "z" else 2 if ch in "0123456789@$*#%+" else 3 if ch in ".-_|" else 4 if ch == "!" else 0
@@ -98,7 +98,7 @@ _ASCII_CLASSES: Final = bytes(
     255 if sp == ord("c") else 8 * b"osab".index(sp) + trig
     for sp, trig in zip(_SPACED_TT, _TRIGGER_CLASSES, strict=True)
 )
-# _SPACED_CLASSES over _ASCII_CLASSES bytes (the interpreted engine's _has_spaced)
+# _SPACED_CLASSES over _ASCII_CLASSES bytes (the interpreted engine's _ascii_runs)
 _SPACED_CLASS_RANGES: Final = re.compile(rb"[\x08-\x0f][\x10-\x17][\x08-\x0f]+[\x10-\x1f][\x08-\x0f]")
 _ALNUMSYM: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$*#%+€£¢¡!|")
 _SEP_SPLIT: Final = re.compile(r"[.\-_]")
@@ -757,8 +757,8 @@ class Normalizer:
         ``ac_known``: the automaton matches of ``low``, when already at hand.
         """
         ac = st.ascii_automaton.find_matches_as_indexes(raw, True) if ac_known is None else ac_known
-        runs = _token_runs_of(low, classes)
-        if _has_spaced(classes):
+        runs, spaced = _ascii_runs(low, classes)
+        if spaced:
             # pass 2 in full (what _once would run): most spaced-looking spans ("c u l8r",
             # a re-run over spaced words that did not decode) decode to nothing, and then
             # with no automaton key either this is the identity, with no _once at all
@@ -1719,13 +1719,16 @@ def _token_runs(low: str) -> list[tuple[int, int]]:
     """(start, end) of each token (maximal run of token characters) that holds a trigger
     (``_TOKEN_FAST``), in text order. Compiled, printable ASCII goes through a byte loop."""
     if _COMPILED and low.isascii():
-        return _token_runs_ascii(low.encode("ascii").translate(_ASCII_CLASSES))
+        return _ascii_runs_loop(low.encode("ascii").translate(_ASCII_CLASSES))[0]
     return _token_runs_re(low)
 
 
-def _token_runs_of(low: str, classes: bytes) -> list[tuple[int, int]]:
-    """``_token_runs(low)`` of a printable-ASCII text; ``classes``: its ``_printable_classes``."""
-    return _token_runs_ascii(classes) if _COMPILED else _token_runs_re(low)
+def _ascii_runs(low: str, classes: bytes) -> tuple[list[tuple[int, int]], bool]:
+    """``_token_runs(low)`` of a printable-ASCII text, and whether ``_SPACED_TRIGGER`` matches
+    ``" " + low + " "``. ``classes``: ``_printable_classes`` of ``low``."""
+    if _COMPILED:
+        return _ascii_runs_loop(classes)
+    return _token_runs_re(low), _SPACED_CLASS_RANGES.search(b"\x08" + classes + b"\x08") is not None
 
 
 def _token_runs_re(low: str) -> list[tuple[int, int]]:
@@ -1741,34 +1744,74 @@ def _token_runs_re(low: str) -> list[tuple[int, int]]:
     return runs
 
 
-def _token_runs_ascii(cls: bytes) -> list[tuple[int, int]]:
-    """``_token_runs`` of an ASCII text from its ``_ASCII_CLASSES`` bytes: one byte loop,
-    which mypyc compiles to a few instructions a character (the regex costs several times
-    that; interpreted, the loop costs more than the regex)."""
+def _ascii_runs_loop(cls: bytes) -> tuple[list[tuple[int, int]], bool]:
+    """``_ascii_runs`` from the ``_ASCII_CLASSES`` bytes, in one pass that mypyc compiles to
+    a few instructions a byte (the regexes cost several times that; interpreted, this loop
+    costs more than they do).
+
+    Tokens: a run of token characters (``_TRIGGER_CLASSES`` part, byte & 7, not 0) is
+    kept when it holds a trigger: a digit or symbol (2), or one of ".-_|" (3) or "!" (4)
+    followed by another symbol, or by a letter when it is "!" or follows a letter
+    ("sh!t", "fu.ck"). Spaced letters: ``_SPACED_CLASSES`` ("sas+[ab]s") over the
+    ``_SPACED_TT`` part (byte >> 3: "s" 1, "a" 2, "b" 3), with an "s" at either end, as
+    a DFA whose state is the longest matched prefix ("", "s", "sa", "sas+", "sas+[ab]").
+    """
     runs: list[tuple[int, int]] = []
     n: i64 = len(cls)
+    state: i64 = 1  # the text's start counts as a separator
+    spaced = False
+    in_run = False
+    hit = False
+    start: i64 = 0
+    prev: i64 = 0  # the previous byte's token class, within the run (else 0)
+    pending: i64 = 0  # a 3 or 4 at i - 1, decided by the class at i
+    pending_prev: i64 = 0  # the token class before that one, within the run
     i: i64 = 0
     while i < n:
-        if cls[i] & 7 == 0:
-            i += 1
-            continue
-        start: i64 = i
-        hit = False
-        while i < n:
-            c: i64 = cls[i] & 7
-            if c == 0:
-                break
-            if not hit and c >= 2:
-                if c == 2:  # a digit or symbol: always a trigger
-                    hit = True
-                else:  # ".-_|" or "!": before another symbol, or before a letter when
-                    # after one ("fu.ck") or when it is "!" ("sh!t")
-                    nxt: i64 = cls[i + 1] & 7 if i + 1 < n else 0
-                    hit = nxt >= 2 or (nxt == 1 and (c == 4 or (i > start and cls[i - 1] & 7 == 1)))
-            i += 1
-        if hit:
-            runs.append((start, i))
-    return runs
+        b: i64 = cls[i]
+        if not spaced:
+            sp = b >> 3
+            if sp == 1:
+                if state == 4:
+                    spaced = True
+                elif state >= 2:
+                    state = 3
+                else:
+                    state = 1
+            elif sp == 2:
+                state = 2 if state == 1 else 4 if state == 3 else 0
+            elif sp == 3:
+                state = 4 if state == 3 else 0
+            else:
+                state = 0
+        tr = b & 7
+        if tr == 0:
+            if in_run:
+                if hit:
+                    runs.append((start, i))
+                in_run = False
+        else:
+            if not in_run:
+                in_run = True
+                hit = False
+                start = i
+                prev = 0
+                pending = 0
+            if not hit:
+                if pending != 0:
+                    hit = tr >= 2 or (tr == 1 and (pending == 4 or pending_prev == 1))
+                    pending = 0
+                if not hit:
+                    if tr == 2:
+                        hit = True
+                    elif tr >= 3:
+                        pending = tr
+                        pending_prev = prev
+            prev = tr
+        i += 1
+    if in_run and hit:
+        runs.append((start, n))
+    return runs, spaced or state == 4
 
 
 def _ac_matches(st: _State, low: str) -> list[tuple[int, int, int]]:
@@ -1783,41 +1826,6 @@ def _printable_classes(raw: bytes) -> bytes | None:
     classes = raw.translate(_ASCII_CLASSES)
     # an int operand: a bytes operand would first fail as an int (a raised TypeError)
     return None if 255 in classes else classes
-
-
-def _has_spaced(classes: bytes) -> bool:
-    """Does ``_SPACED_TRIGGER`` match ``" " + low + " "``? ``classes``: its ``_printable_classes``."""
-    if _COMPILED:
-        return _has_spaced_loop(classes)
-    return _SPACED_CLASS_RANGES.search(b"\x08" + classes + b"\x08") is not None
-
-
-def _has_spaced_loop(classes: bytes) -> bool:
-    """``_SPACED_CLASSES`` ("sas+[ab]s") over the ``_SPACED_TT`` classes (``_ASCII_CLASSES``
-    byte // 8: "s" 1, "a" 2, "b" 3) with an "s" at either end, as the byte loop that mypyc
-    compiles to a few instructions a character (the regex costs several times that)."""
-    n: i64 = len(classes)
-    i: i64 = 0
-    while i < n:
-        # "s a s": a letter with a separator (or the text's edge) before and after it
-        if (
-            classes[i] >> 3 == 2
-            and (i == 0 or classes[i - 1] >> 3 == 1)
-            and i + 1 < n
-            and classes[i + 1] >> 3 == 1
-        ):
-            j: i64 = i + 2
-            while j < n and classes[j] >> 3 == 1:
-                j += 1
-            # then a letter or "!", and a separator or the edge
-            if j < n:
-                c: i64 = classes[j] >> 3
-                if (c == 2 or c == 3) and (j + 1 == n or classes[j + 1] >> 3 == 1):
-                    return True
-            i = j  # i + 1 … j - 1 are separators: no match starts there
-        else:
-            i += 1
-    return False
 
 
 def _overlaps(starts: list[int], ends: list[int], s: int, e: int) -> bool:
