@@ -24,7 +24,7 @@ import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import ahocorasick_rs
 
@@ -107,6 +107,10 @@ _RUN2: Final = re.compile(r"(.)\1")
 _RUN3: Final = re.compile(r"(.)\1\1")
 _COLLAPSE: Final = re.compile(r"(.)\1+")
 _MAX_TOKEN: Final = 48
+# "not in the cache" for ``st.cache.get`` (whose values include None), one lookup instead of two
+# (an object: a tuple-typed constant would be a new boxed tuple at each use when compiled)
+_MISS: Final = object()
+_Decoded = tuple[str, str, int] | None  # a token's decoding: (word, kind, entry index), or None
 _SURROGATE: Final = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")
 
 
@@ -789,7 +793,8 @@ class Normalizer:
             if e - s < 2 or e - s > _MAX_TOKEN:
                 continue
             tok = low[s:e]
-            res = cache[tok] if tok in cache else self._cached_decode(st, tok, False)
+            got: object = cache.get(tok, _MISS)
+            res = self._decode_and_store(st, tok, tok, False) if got is _MISS else cast(_Decoded, got)
             if res is not None:
                 if found is None:
                     found = []
@@ -1251,7 +1256,8 @@ class Normalizer:
                     continue
                 return None
             tok = low[s:e]
-            res = cache[tok] if tok in cache else self._cached_decode(st, tok, False)
+            got: object = cache.get(tok, _MISS)
+            res = self._decode_and_store(st, tok, tok, False) if got is _MISS else cast(_Decoded, got)
             if res is not None:
                 self._add_hit(st, hits, s, e, res, cased)
         if covered and len(hits) > 1:
@@ -1265,10 +1271,13 @@ class Normalizer:
         hits.append(_Hit(s, e, match_case(cased[s:e], word), kind, entry, entry.harmful))
 
     def _cached_decode(self, st: _State, tok: str, spaced: bool) -> tuple[str, str, int] | None:
-        cache = st.cache
         key = ("\x00" + tok) if spaced else tok
-        if key in cache:
-            return cache[key]
+        got: object = st.cache.get(key, _MISS)
+        return self._decode_and_store(st, key, tok, spaced) if got is _MISS else cast(_Decoded, got)
+
+    def _decode_and_store(self, st: _State, key: str, tok: str, spaced: bool) -> tuple[str, str, int] | None:
+        """``_cached_decode`` once ``key`` is known to be missing from the cache."""
+        cache = st.cache
         res = self._decode(st, tok, spaced=spaced)
         if len(cache) >= _CACHE_MAX:
             evict_half(cache)
